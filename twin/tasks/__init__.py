@@ -1,0 +1,12 @@
+"""Tasks: each reads its config, calls the packages and writes ``<run dir>/<task>/``.
+
+A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
+tracking ids, writes ``summary.json`` and logs everything to MLflow.
+"""
+
+from twin.tasks import grid, simulate
+
+TASKS = {
+    "simulate": simulate.run,
+    "grid": grid.run,
+}

@@ -1,0 +1,69 @@
+"""``task=simulate`` (the default job): households → grid → key figures → report.
+
+Writes under ``simulate/``: ``summary.json``, ``feeder_timeseries.csv``,
+``consumers.csv``, ``buses.csv``, ``load_voltages.csv``, the plots and
+``report.html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+
+from twin import outputs, pipeline, plots
+from twin.progress import stages
+from twin.report import write_report
+
+
+def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
+    """Runs the task, writing into ``out_dir``; returns the key figures."""
+    with stages(["site", "households", "network", "solve", "write", "plots"]) as step:
+        step("site")
+        site = pipeline.build_site(cfg.site, cfg.seed)
+        step("households")
+        loads = pipeline.build_loads(cfg.loads, site, cfg.seed)
+        step("network")
+        net, engine = pipeline.build_engine(cfg.grid, site)
+        network = pipeline.network_of(cfg.grid, site)
+        step("solve")
+        grid = engine.solve_day(loads.p_kw, loads.q_kvar)
+        step("write")
+        figures = pipeline.key_figures(loads, grid)
+        feeder = outputs.feeder_frame(loads, site, grid)
+        buses = outputs.buses_frame(network, grid)
+        outputs.write_load_voltages(out_dir / "load_voltages.csv", loads, grid)
+        outputs.write_frames(out_dir, {
+            "feeder_timeseries": feeder,
+            "consumers": outputs.consumers_frame(loads, site, grid),
+            "buses": buses,
+        })
+        step("plots")
+        images = [
+            ("feeder_map.png", "Feeder map coloured by the lowest voltage of the day"),
+            ("transformer_loading.png", "Transformer loading over the day"),
+            ("phase_loads.png", "Load per phase and neutral current"),
+            ("voltage_envelope.png", "Lowest and highest bus voltage each minute"),
+        ]
+        plots.feeder_map(out_dir / images[0][0], network, site, buses)
+        plots.transformer_loading(out_dir / images[1][0], feeder, network.transformer.sn_kva)
+        plots.phase_loads(out_dir / images[2][0], feeder)
+        plots.voltage_envelope(out_dir / images[3][0], feeder)
+        if loads.p_kw_by_class:
+            images.append(("socket_classes.png", "Aggregate load by socket class"))
+            plots.socket_classes(out_dir / images[-1][0], feeder["minute"].to_numpy(), loads.p_kw_by_class)
+        if cfg.task.report:
+            context = [
+                ("Site", f"{site.name} ({cfg.site.kind})"),
+                ("Loads", str(cfg.loads.kind)),
+                ("Period", f"{figures['minutes']} minutes at 1-minute resolution"),
+                ("Load model", str(cfg.grid.load_model)),
+                ("Transformer", f"{network.transformer.sn_kva:.0f} kVA {network.transformer.vector_group}"),
+                ("Seed", str(cfg.seed)),
+            ]
+            write_report(out_dir / "report.html", f"BALANCE Twin: simulated day of {site.name}", figures,
+                         context, images)
+    figures["energy_per_consumer_kwh"] = float(np.mean(loads.p_kw.sum(axis=1)) / 60.0)
+    return figures

@@ -1,0 +1,116 @@
+"""MLflow tracking of task runs: flattened config as params, key figures as
+metrics, the task's files as artifacts.
+
+The default store is local and embedded: an SQLite database ``mlflow.db`` in
+the working directory with artifacts under ``mlartifacts/`` beside it, so no
+server is needed; ``tracking.uri=http://host:5000`` logs to a server instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+from scenarios.errors import InputError
+
+#: MLflow's limit on one parameter value.
+_PARAM_VALUE_MAX = 6000
+#: Parameters and metrics per log_batch call.
+_BATCH = 100
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flattens nested mappings to dotted keys (``site.buildings``)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name))
+        else:
+            out[name] = value
+    return out
+
+
+def default_uri(cwd: Path) -> str:
+    """Returns the local embedded store's URI for a working directory."""
+    return f"sqlite:///{(cwd / 'mlflow.db').resolve()}"
+
+
+class Tracker:
+    """One MLflow run per task run; a no-op when tracking is disabled.
+
+    Args:
+        enabled: Log anything at all.
+        uri: Tracking URI, or ``None`` for the local embedded store.
+        experiment: Experiment name.
+        cwd: Working directory holding the local store.
+    """
+
+    def __init__(self, enabled: bool, uri: str | None, experiment: str, cwd: Path) -> None:
+        self.enabled = enabled
+        self.uri = uri or default_uri(cwd)
+        self.experiment = experiment
+        self.cwd = cwd
+        self.run_id: str | None = None
+        self._client = None
+
+    def start(self, run_name: str, params: Mapping[str, Any], tags: Mapping[str, str] | None = None) -> str | None:
+        """Starts the run and logs the flattened config as params.
+
+        Returns:
+            The MLflow run id, or ``None`` when tracking is disabled.
+
+        Raises:
+            InputError: The tracking store cannot be reached.
+        """
+        if not self.enabled:
+            return None
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        from mlflow import MlflowClient
+        from mlflow.entities import Param
+
+        try:
+            self._client = MlflowClient(tracking_uri=self.uri)
+            exp = self._client.get_experiment_by_name(self.experiment)
+            if exp is None:
+                location = None
+                if self.uri.startswith("sqlite:"):
+                    location = (self.cwd / "mlartifacts").resolve().as_uri()
+                exp_id = self._client.create_experiment(self.experiment, artifact_location=location)
+            else:
+                exp_id = exp.experiment_id
+            run = self._client.create_run(exp_id, run_name=run_name, tags=dict(tags or {}))
+        except Exception as exc:  # noqa: BLE001 - any store failure is a config problem
+            raise InputError(f"tracking.uri={self.uri}: cannot use the tracking store ({str(exc).splitlines()[0]})") from exc
+        self.run_id = run.info.run_id
+        items = [Param(k, str(v)[:_PARAM_VALUE_MAX]) for k, v in sorted(flatten(params).items())]
+        for i in range(0, len(items), _BATCH):
+            self._client.log_batch(self.run_id, params=items[i : i + _BATCH])
+        return self.run_id
+
+    def log_metrics(self, figures: Mapping[str, Any]) -> None:
+        """Logs every finite numeric figure as a metric."""
+        if self._client is None or self.run_id is None:
+            return
+        from mlflow.entities import Metric
+
+        metrics = [
+            Metric(k, float(v), 0, 0)
+            for k, v in sorted(figures.items())
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+        ]
+        for i in range(0, len(metrics), _BATCH):
+            self._client.log_batch(self.run_id, metrics=metrics[i : i + _BATCH])
+
+    def log_artifacts(self, directory: Path) -> None:
+        """Uploads every file of ``directory`` as the run's artifacts."""
+        if self._client is not None and self.run_id is not None:
+            self._client.log_artifacts(self.run_id, str(directory))
+
+    def end(self, ok: bool) -> None:
+        """Marks the run FINISHED or FAILED."""
+        if self._client is not None and self.run_id is not None:
+            self._client.set_terminated(self.run_id, status="FINISHED" if ok else "FAILED")
