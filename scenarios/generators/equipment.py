@@ -1,0 +1,105 @@
+"""Standard LV equipment used by the generators: cable/line types and transformers.
+
+Line codes (sequence impedances per km, conductor temperature 20 °C):
+
+* ``4c_185``, ``4c_95_SAC_XC``, ``4c_70``: 4-core underground cables, values copied
+  from the IEEE PES European LV test feeder (``scenarios/data/ieee_eu_lv/LineCode.txt``),
+  so that generated networks and the IEEE feeder use the same cable data. Thermal
+  limits are those of NAYY 4-core cables laid in ground (VDE 0276-603; the
+  pandapower standard types give 142/242/270 A for 50/120/150 mm², the values
+  here are interpolated for 70/95/185 mm²).
+* ``ABC_3x70_54.6`` and ``ABC_4x16``: aerial bundled cables (Russian SIP-2 3×70+1×54.6
+  trunk and SIP-4 4×16 service drop). Phase and neutral resistances and current
+  ratings from GOST 31946-2012 (Al 70 mm²: 0.443 Ω/km, 240 A; AlMgSi 54.6 mm²:
+  0.630 Ω/km; Al 16 mm²: 1.91 Ω/km, 100 A); positive-sequence reactance 0.08 Ω/km,
+  typical of bundled LV cables. Zero-sequence values assume the return current
+  flows in the neutral only: R0 = R1 + 3·Rn, and X0 = 1.2·X1, the X0/X1 ratio of the
+  IEEE 4-core codes (an approximation).
+
+Transformers: standard ratings 160-1000 kVA, short-circuit voltage 4 % up to
+630 kVA and 6 % above (EN 50588-1 / IEC 60076-5 usual values), load losses at the
+maximum allowed by EU Regulation 548/2014 Annex I Table I.1, Tier 1 (Ck), giving
+the winding resistance r% = P_k / S_n · 100.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scenarios.errors import InputError
+from scenarios.site import LineCode, Transformer
+
+#: Line-code catalogue, by name.
+LINECODES: dict[str, LineCode] = {
+    "4c_185": LineCode("4c_185", 0.166, 0.068, 0.58, 0.078, max_i_ka=0.31),
+    "4c_95_SAC_XC": LineCode("4c_95_SAC_XC", 0.322, 0.074, 0.804, 0.093, max_i_ka=0.21),
+    "4c_70": LineCode("4c_70", 0.446, 0.071, 1.505, 0.083, max_i_ka=0.18),
+    "ABC_3x70_54.6": LineCode("ABC_3x70_54.6", 0.443, 0.080, 0.443 + 3 * 0.630, 1.2 * 0.080, max_i_ka=0.24),
+    "ABC_4x16": LineCode("ABC_4x16", 1.91, 0.080, 4 * 1.91, 1.2 * 0.080, max_i_ka=0.10),
+}
+
+#: Standard distribution-transformer ratings, kVA.
+STANDARD_SN_KVA: tuple[float, ...] = (160.0, 250.0, 400.0, 630.0, 800.0, 1000.0)
+#: Maximum load losses (EU 548/2014 Tier 1, Ck), W, by rating in kVA.
+_LOAD_LOSS_W = {160.0: 2350.0, 250.0: 3250.0, 400.0: 4600.0, 630.0: 6500.0, 800.0: 8400.0, 1000.0: 10500.0}
+
+
+def linecodes(*names: str) -> dict[str, LineCode]:
+    """Returns the catalogue entries ``names`` (copies), by name.
+
+    Raises:
+        InputError: A name is not in the catalogue.
+    """
+    out = {}
+    for name in names:
+        if name not in LINECODES:
+            raise InputError(f"linecode '{name}': unknown (known: {', '.join(sorted(LINECODES))})")
+        c = LINECODES[name]
+        out[name] = LineCode(c.name, c.r1_ohm_per_km, c.x1_ohm_per_km, c.r0_ohm_per_km, c.x0_ohm_per_km, c.max_i_ka)
+    return out
+
+
+def choose_sn_kva(load_kw: float, margin: float, power_factor: float = 0.95) -> float:
+    """Returns the smallest standard rating that carries ``load_kw`` with ``margin``.
+
+    Args:
+        load_kw: After-diversity peak demand, kW.
+        margin: Multiplier on the demand (1.2 = 20 % reserve).
+        power_factor: Load power factor.
+
+    Raises:
+        InputError: The demand exceeds the largest standard rating.
+    """
+    need_kva = load_kw * margin / power_factor
+    for sn in STANDARD_SN_KVA:
+        if sn >= need_kva:
+            return sn
+    raise InputError(
+        f"sn_kva: {load_kw:.0f} kW needs {need_kva:.0f} kVA, more than the largest standard "
+        f"rating {STANDARD_SN_KVA[-1]:.0f} kVA; set sn_kva explicitly or make the site smaller"
+    )
+
+
+def distribution_transformer(name: str, lv_bus: str, sn_kva: float, vn_hv_kv: float = 10.0,
+                             vn_lv_kv: float = 0.4) -> Transformer:
+    """Returns a Dyn distribution transformer with standard impedance for its rating.
+
+    Ratings between the standard sizes take the losses of the next larger size
+    scaled to the rating.
+
+    Args:
+        name: Transformer name.
+        lv_bus: LV busbar name.
+        sn_kva: Rating, kVA.
+        vn_hv_kv: HV line-to-line voltage, kV.
+        vn_lv_kv: LV line-to-line voltage, kV.
+    """
+    if sn_kva <= 0:
+        raise InputError(f"sn_kva: must be positive, got {sn_kva}")
+    uk_percent = 4.0 if sn_kva <= 630.0 else 6.0
+    ref = next((s for s in STANDARD_SN_KVA if s >= sn_kva), STANDARD_SN_KVA[-1])
+    r_percent = _LOAD_LOSS_W[ref] / (ref * 1000.0) * 100.0
+    x_percent = math.sqrt(uk_percent**2 - r_percent**2)
+    return Transformer(name=name, lv_bus=lv_bus, sn_kva=float(sn_kva), vn_hv_kv=vn_hv_kv,
+                       vn_lv_kv=vn_lv_kv, x_percent=round(x_percent, 4), r_percent=round(r_percent, 4),
+                       vector_group="Dyn")
