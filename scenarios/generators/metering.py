@@ -53,9 +53,8 @@ def assign_modules(
     """Groups meters onto modules, at most three per module.
 
     Meters are handled zone by zone and floor by floor, in order of first
-    appearance. Each
-    module starts from the first unassigned meter (lowest x, then y, then id)
-    and takes the nearest unassigned meters of the same zone and floor that are
+    appearance. Each module starts from the first unassigned meter (lowest x,
+    then y, then id) and takes the nearest unassigned meters of the same zone and floor that are
     within ``cable_length_max_m`` of it. The module is mounted at the member
     meter that minimises the longest cable, so every cable is within the limit.
 
