@@ -1,0 +1,166 @@
+"""Configuration of the appliance-level household load model.
+
+:class:`HouseholdConfig` is a flat dataclass (int/float/str/bool fields with
+defaults, units in the names) so that it can be used directly as a Hydra
+structured config. The defaults describe a UK-like winter day with gas as the
+main heating fuel; they are the values the model is calibrated with against the
+IEEE European LV feeder (see ``docs/households.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from scenarios.errors import InputError
+
+#: Socket classes in column order of the ``allow`` array (DOMAIN.md, DR/DLM).
+SOCKET_CLASSES: tuple[str, ...] = ("RED", "YELLOW", "GREEN")
+RED, YELLOW, GREEN = 0, 1, 2
+
+#: Representative day of year of each season (mid-month of its middle month).
+SEASON_DAY_OF_YEAR: dict[str, int] = {"winter": 15, "spring": 105, "summer": 196, "autumn": 288}
+
+
+@dataclass
+class HouseholdConfig:
+    """Appliance ownership, ratings and thermostat settings of a fleet of homes.
+
+    Attributes:
+        season: ``winter``, ``spring``, ``summer`` or ``autumn``; picks the day
+            of year when ``day_of_year`` is 0.
+        day_of_year: 1..366, overrides ``season`` when non-zero.
+        share_electric_water_heater: Fraction of homes with an electric hot-water tank.
+        share_electric_space_heating: Fraction of homes heated by resistive heaters.
+        share_ac: Fraction of homes with an air conditioner.
+        share_ev: Fraction of homes with an electric car charged at home.
+        share_pv: Fraction of homes with rooftop PV.
+        share_washing_machine: Fraction of homes with a washing machine.
+        share_dishwasher: Fraction of homes with a dishwasher.
+        standby_kw: Mean always-on electronics/standby load per home.
+        electronics_kw_per_active_occupant: Extra electronics (TV, computer) per
+            active occupant.
+        lighting_kw_per_active_occupant: Lighting of one active occupant in the dark.
+        lighting_irradiance_threshold_w_m2: Outdoor irradiance under which the
+            lights are needed (CREST uses a mean of 60 W/m²).
+        kettle_kw: Kettle rating.
+        kettle_uses_per_person_day: Kettle boils per occupant per day.
+        microwave_kw: Microwave input power.
+        microwave_uses_per_home_day: Microwave uses per home per day.
+        cooking_kw: Mean electric hob/oven power while cooking.
+        cooking_events_per_home_day: Hob/oven meals per home per day.
+        washing_cycles_per_person_day: Washing-machine cycles per occupant per day.
+        dishwasher_cycles_per_person_day: Dishwasher cycles per occupant per day.
+        fridge_compressor_kw: Fridge compressor input power.
+        fridge_setpoint_c: Fridge thermostat setpoint (middle of the deadband).
+        fridge_deadband_c: Fridge thermostat deadband width.
+        fridge_comfort_min_c: Lowest acceptable cabinet temperature.
+        fridge_comfort_max_c: Highest acceptable cabinet temperature.
+        water_heater_kw: Immersion element rating.
+        water_tank_litres: Hot-water tank volume.
+        water_setpoint_c: Tank thermostat cut-out temperature.
+        water_deadband_c: Tank thermostat deadband (cut-in = setpoint − deadband).
+        water_comfort_min_c: Lowest acceptable tank temperature.
+        hot_water_litres_per_person_day: Hot water drawn per occupant per day.
+        cold_water_c: Mains cold-water temperature.
+        heating_kw_per_m2: Installed electric heater rating per m² floor area.
+        heating_setpoint_c: Room thermostat setpoint while occupants are up.
+        heating_night_setback_c: Setpoint reduction from 23:00 to 06:00.
+        cooling_setpoint_c: Air-conditioner setpoint.
+        thermostat_deadband_c: Room thermostat deadband width.
+        comfort_band_c: Allowed room-temperature deviation outside the deadband.
+        heat_loss_w_per_k_m2: Building heat-loss coefficient per m² floor area.
+        building_time_constant_h: RC time constant of the building.
+        ac_kw_per_m2: Air-conditioner electrical input per m² floor area.
+        ac_cop: Air-conditioner coefficient of performance.
+        ev_charger_kw: EV charger power.
+        ev_energy_mean_kwh: Mean energy an EV needs per day.
+        ev_arrival_mean_h: Mean arrival hour of the EV.
+        ev_dwell_mean_h: Mean time the EV stays plugged in.
+        pv_kwp: Rated power of a rooftop PV system.
+        pv_performance_ratio: System losses factor (inverter, soiling, heat).
+        indoor_temp_c: Kitchen temperature around the fridge and tank.
+    """
+
+    season: str = "winter"
+    day_of_year: int = 0
+    share_electric_water_heater: float = 0.15
+    share_electric_space_heating: float = 0.0
+    share_ac: float = 0.0
+    share_ev: float = 0.0
+    share_pv: float = 0.0
+    share_washing_machine: float = 0.95
+    share_dishwasher: float = 0.45
+    standby_kw: float = 0.06
+    electronics_kw_per_active_occupant: float = 0.07
+    lighting_kw_per_active_occupant: float = 0.12
+    lighting_irradiance_threshold_w_m2: float = 60.0
+    kettle_kw: float = 2.8
+    kettle_uses_per_person_day: float = 1.8
+    microwave_kw: float = 1.2
+    microwave_uses_per_home_day: float = 0.8
+    cooking_kw: float = 1.3
+    cooking_events_per_home_day: float = 1.0
+    washing_cycles_per_person_day: float = 0.2
+    dishwasher_cycles_per_person_day: float = 0.2
+    fridge_compressor_kw: float = 0.12
+    fridge_setpoint_c: float = 4.0
+    fridge_deadband_c: float = 2.0
+    fridge_comfort_min_c: float = 1.0
+    fridge_comfort_max_c: float = 8.0
+    water_heater_kw: float = 3.0
+    water_tank_litres: float = 150.0
+    water_setpoint_c: float = 60.0
+    water_deadband_c: float = 6.0
+    water_comfort_min_c: float = 40.0
+    hot_water_litres_per_person_day: float = 35.0
+    cold_water_c: float = 10.0
+    heating_kw_per_m2: float = 0.05
+    heating_setpoint_c: float = 20.0
+    heating_night_setback_c: float = 3.0
+    cooling_setpoint_c: float = 24.0
+    thermostat_deadband_c: float = 1.0
+    comfort_band_c: float = 1.5
+    heat_loss_w_per_k_m2: float = 1.6
+    building_time_constant_h: float = 10.0
+    ac_kw_per_m2: float = 0.02
+    ac_cop: float = 3.0
+    ev_charger_kw: float = 7.4
+    ev_energy_mean_kwh: float = 9.0
+    ev_arrival_mean_h: float = 18.0
+    ev_dwell_mean_h: float = 13.0
+    pv_kwp: float = 4.0
+    pv_performance_ratio: float = 0.8
+    indoor_temp_c: float = 20.0
+
+    def resolved_day_of_year(self) -> int:
+        """Returns ``day_of_year`` if set, else the season's representative day."""
+        if self.day_of_year:
+            return int(self.day_of_year)
+        return SEASON_DAY_OF_YEAR[self.season]
+
+    def validate(self) -> None:
+        """Checks ranges.
+
+        Raises:
+            InputError: Naming the first bad key and its value.
+        """
+        if self.season not in SEASON_DAY_OF_YEAR:
+            raise InputError(f"households.season: '{self.season}' is not one of {sorted(SEASON_DAY_OF_YEAR)}")
+        if not 0 <= self.day_of_year <= 366:
+            raise InputError(f"households.day_of_year: {self.day_of_year} is outside 0..366")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name.startswith("share_") and not 0.0 <= value <= 1.0:
+                raise InputError(f"households.{f.name}: {value} is outside 0..1")
+            if isinstance(value, float) and f.name.endswith(("_kw", "_kwh", "_litres", "_h", "_kwp", "_day")) and value < 0:
+                raise InputError(f"households.{f.name}: {value} must not be negative")
+        if self.fridge_comfort_min_c >= self.fridge_setpoint_c - self.fridge_deadband_c / 2:
+            raise InputError("households.fridge_comfort_min_c: must lie below the thermostat deadband")
+        if self.fridge_comfort_max_c <= self.fridge_setpoint_c + self.fridge_deadband_c / 2:
+            raise InputError("households.fridge_comfort_max_c: must lie above the thermostat deadband")
+        if self.water_comfort_min_c >= self.water_setpoint_c - self.water_deadband_c:
+            raise InputError("households.water_comfort_min_c: must lie below the tank cut-in temperature")
+        if self.building_time_constant_h <= 0 or self.water_tank_litres <= 0 or self.ac_cop <= 0:
+            raise InputError("households: building_time_constant_h, water_tank_litres and ac_cop must be positive")
+        if not 0.0 < self.pv_performance_ratio <= 1.0:
+            raise InputError(f"households.pv_performance_ratio: {self.pv_performance_ratio} is outside (0, 1]")
