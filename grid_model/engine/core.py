@@ -1,0 +1,150 @@
+"""The quasi-static unbalanced three-phase time-series engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandapower as pp
+
+from grid_model import losses
+from grid_model.engine.batch import solve_day
+from grid_model.engine.errors import ConvergenceError
+from grid_model.engine.loadmodel import LoadModel, Terminals, build_terminals
+from grid_model.engine.results import GridResult
+from grid_model.engine.solver import LinearSystem
+from grid_model.engine.stepper import Stepper
+from grid_model.engine.ybus import PhaseNetwork, compile_network
+
+#: Default convergence tolerance: largest voltage change between iterations, pu.
+TOL_PU = 1e-9
+#: Default iteration limit of the fixed point.
+MAX_ITER = 60
+
+
+class GridEngine:
+    """Time-series load flow compiled from a pandapower net.
+
+    Build it with :meth:`from_net`; solve whole days open loop with
+    :meth:`solve_day` or step minute by minute with :meth:`stepper`.
+    """
+
+    def __init__(
+        self,
+        model: PhaseNetwork,
+        terminals: Terminals,
+        load_model: LoadModel,
+        dense: bool | None = None,
+        tol_pu: float = TOL_PU,
+        max_iter: int = MAX_ITER,
+    ):
+        self.model = model
+        self.terminals = terminals
+        self.load_model = load_model
+        self.tol_pu = tol_pu
+        self.max_iter = max_iter
+        tr = model.trafo
+        self.lv_bus = int(tr.lv_nodes[0] // 3)
+        self.hv_bus = int(tr.hv_nodes[0, 0] // 3)
+        monitor = np.concatenate([tr.lv_nodes, 3 * self.hv_bus + np.arange(3)])
+        self.system = LinearSystem(model, terminals.term_node, monitor, dense)
+        self.phase_sum = losses.phase_matrix(terminals.term_phase)
+        self.load_sum = losses.consumer_matrix(terminals.term_load, terminals.n_loads)
+        self.term_vbase_v = model.v_base_v[terminals.term_node // 3]
+        self.load_nterm = np.asarray(self.load_sum.sum(axis=1)).ravel()
+
+    @classmethod
+    def from_net(
+        cls,
+        net: pp.pandapowerNet,
+        load_model: str = "opendss",
+        vminpu: float = 0.95,
+        vmaxpu: float = 1.05,
+        load_kv: float | None = None,
+        *,
+        dense: bool | None = None,
+        tol_pu: float = TOL_PU,
+        max_iter: int = MAX_ITER,
+    ) -> GridEngine:
+        """Compiles the engine from a pandapower net.
+
+        Args:
+            net: Net with one ext_grid, one Dyn transformer, lines and
+                ``asymmetric_load`` consumers (see :func:`grid_model.network.build_net`).
+            load_model: ``"constant_power"``, ``"constant_current"``,
+                ``"constant_impedance"`` or ``"opendss"``.
+            vminpu: Lower voltage limit of the ``"opendss"`` constant-power band.
+            vmaxpu: Upper voltage limit of the ``"opendss"`` constant-power band.
+            load_kv: Rated load voltage (phase-to-neutral for single-phase,
+                line-to-line for three-phase loads); ``None``: the bus nominal.
+            dense: Force the dense Z-bus (True) or sparse-LU (False) path.
+            tol_pu: Convergence tolerance on the voltage change, pu.
+            max_iter: Iteration limit.
+
+        Returns:
+            The engine.
+        """
+        model = compile_network(net)
+        terminals = build_terminals(net, model, load_kv)
+        return cls(model, terminals, LoadModel(load_model, vminpu, vmaxpu), dense, tol_pu, max_iter)
+
+    @property
+    def load_names(self) -> list[str]:
+        """Consumer names, the row order of ``p_kw``."""
+        return self.terminals.load_names
+
+    @property
+    def bus_names(self) -> list[str]:
+        """Bus names, the row order of per-bus results."""
+        return self.model.bus_names
+
+    def fixed_point(self, s_term_va: np.ndarray, v_start_v: np.ndarray, first_step: int):
+        """Solves ``V = V0 − Z·I(V)`` for terminal powers of shape (m,) or (m, T).
+
+        Args:
+            s_term_va: Complex terminal demand at rated voltage.
+            v_start_v: Initial terminal voltages (same shape).
+            first_step: Index of the first time step (for error messages).
+
+        Returns:
+            ``(v_term_v, i_term_a, iterations)``.
+
+        Raises:
+            ConvergenceError: Naming the steps that did not converge.
+        """
+        lm, vnom = self.load_model, self.terminals.vnom_v
+        if s_term_va.ndim == 2:
+            vnom = vnom[:, None]
+        v = v_start_v
+        err = np.full(s_term_va.shape[1:], np.inf)
+        for it in range(1, self.max_iter + 1):
+            i = lm.currents(v, s_term_va, vnom)
+            v_new = self.system.terminal_voltages(i)
+            err = np.max(np.abs(v_new - v) / vnom, axis=0)
+            v = v_new
+            ok = err < self.tol_pu
+            if np.all(ok):
+                return v, lm.currents(v, s_term_va, vnom), it
+            if it >= 5 and not np.all(np.isfinite(err) & (err < 1.0)):
+                break
+        bad = (np.flatnonzero(~(err < self.tol_pu)) + first_step).tolist()
+        raise ConvergenceError(bad, it, float(np.nanmax(np.where(np.isfinite(err), err, np.inf))))
+
+    def solve_day(
+        self, p_kw: np.ndarray, q_kvar: np.ndarray, progress: Callable[[int, int], None] | None = None
+    ) -> GridResult:
+        """Solves T one-minute steps at once (open loop).
+
+        Args:
+            p_kw: (n_loads, T) active power demand per consumer, kW.
+            q_kvar: (n_loads, T) reactive power demand, kvar.
+            progress: Optional callback ``progress(done_steps, total_steps)``.
+
+        Returns:
+            The day's results.
+        """
+        return solve_day(self, p_kw, q_kvar, progress)
+
+    def stepper(self) -> Stepper:
+        """Returns a closed-loop :class:`~grid_model.engine.stepper.Stepper` (warm-started)."""
+        return Stepper(self)
