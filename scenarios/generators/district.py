@@ -173,7 +173,7 @@ def make_district(cfg: DistrictConfig, seed: int) -> Site:
             rotation = _building(cfg, parts, rng, buses, lines, street_id, b, x0, y, rotation)
     transformer_kva = cfg.sn_kva or choose_sn_kva(
         cfg.buildings * cfg.entrances * cfg.floors * cfg.flats_per_floor * cfg.diversified_kw_per_flat,
-        cfg.transformer_margin)
+        cfg.transformer_margin, key="district.sn_kva")
     network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=codes, lines=lines,
                       transformer=distribution_transformer("TR1", "LV", transformer_kva, vn_hv_kv=cfg.vn_hv_kv))
     meters, modules = assign_modules(parts.meters, parts.zones, cfg.cable_length_max_m, cfg.floor_height_m)

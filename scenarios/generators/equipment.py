@@ -59,13 +59,14 @@ def linecodes(*names: str) -> dict[str, LineCode]:
     return out
 
 
-def choose_sn_kva(load_kw: float, margin: float, power_factor: float = 0.95) -> float:
+def choose_sn_kva(load_kw: float, margin: float, power_factor: float = 0.95, key: str = "sn_kva") -> float:
     """Returns the smallest standard rating that carries ``load_kw`` with ``margin``.
 
     Args:
         load_kw: After-diversity peak demand, kW.
         margin: Multiplier on the demand (1.2 = 20 % reserve).
         power_factor: Load power factor.
+        key: Config key to name in the error message.
 
     Raises:
         InputError: The demand exceeds the largest standard rating.
@@ -75,7 +76,7 @@ def choose_sn_kva(load_kw: float, margin: float, power_factor: float = 0.95) -> 
         if sn >= need_kva:
             return sn
     raise InputError(
-        f"sn_kva: {load_kw:.0f} kW needs {need_kva:.0f} kVA, more than the largest standard "
+        f"{key}: {load_kw:.0f} kW needs {need_kva:.0f} kVA, more than the largest standard "
         f"rating {STANDARD_SN_KVA[-1]:.0f} kVA; set sn_kva explicitly or make the site smaller"
     )
 

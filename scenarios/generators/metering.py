@@ -61,7 +61,8 @@ def assign_modules(
     Args:
         meters: Meters to wire (their ``module_id`` is ignored).
         zones: Meter id → zone name; meters of different zones never share a
-            module. Missing meters form a zone of their own (their id).
+            module, and a meter missing from the mapping shares with none.
+            ``None`` puts all meters in one zone (distance and floor decide).
         cable_length_max_m: Longest allowed meter-to-module cable, m.
         floor_height_m: Storey height, m.
         id_prefix: Module ids are ``f"{id_prefix}{n:04d}"`` from 1.
@@ -71,10 +72,10 @@ def assign_modules(
     """
     if cable_length_max_m < 0:
         raise InputError(f"cable_length_max_m: must be >= 0, got {cable_length_max_m}")
-    zones = zones or {}
     buckets: dict[tuple[str, int], list[Meter]] = defaultdict(list)
     for m in meters:
-        buckets[(zones.get(m.meter_id, m.meter_id), m.position.floor)].append(m)
+        zone = "" if zones is None else zones.get(m.meter_id, f"meter:{m.meter_id}")
+        buckets[(zone, m.position.floor)].append(m)
     module_of: dict[str, str] = {}
     modules: list[Module] = []
     for key in buckets:
