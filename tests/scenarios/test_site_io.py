@@ -156,3 +156,15 @@ def test_validate_site_on_generated_site(small_site):
     site = site_from_dict(data)
     with pytest.raises(InputError, match=r"^site 'district': consumers\[0\]\.phase: invalid phase"):
         validate_site(site)
+
+
+def test_documented_example_loads(tmp_path):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "site-format.md").read_text()
+    block = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.json"
+    path.write_text(block)
+    site = load_site(path)
+    assert [c.consumer_id for c in site.consumers] == ["H01"]
+    assert site.group("S1").parent_id == "R1"
