@@ -90,7 +90,7 @@ class HouseholdConfig:
     share_pv: float = 0.0
     share_washing_machine: float = 0.95
     share_dishwasher: float = 0.45
-    standby_kw: float = 0.06
+    standby_kw: float = 0.07
     electronics_kw_per_active_occupant: float = 0.07
     lighting_kw_per_active_occupant: float = 0.12
     lighting_irradiance_threshold_w_m2: float = 60.0

@@ -22,8 +22,8 @@ import numpy as np
 
 #: Weekday probability that an occupant is at home and awake, by hour (0..23).
 ACTIVE_PROFILE = np.array([
-    0.06, 0.03, 0.02, 0.02, 0.02, 0.05, 0.22, 0.55, 0.52, 0.38, 0.34, 0.34,
-    0.38, 0.37, 0.34, 0.38, 0.48, 0.62, 0.70, 0.72, 0.70, 0.64, 0.45, 0.18])
+    0.06, 0.03, 0.02, 0.02, 0.02, 0.05, 0.22, 0.55, 0.55, 0.46, 0.44, 0.44,
+    0.46, 0.45, 0.43, 0.45, 0.50, 0.62, 0.70, 0.72, 0.70, 0.64, 0.45, 0.18])
 
 #: Time-of-day weights of appliance activities (relative, by hour 0..23).
 ACTIVITY_PROFILES: dict[str, np.ndarray] = {
