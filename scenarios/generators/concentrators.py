@@ -38,7 +38,10 @@ def _bisect(mods: list[Module], k: int) -> list[list[Module]]:
 
 
 def _medoid(mods: list[Module], floor_height_m: float) -> Position:
-    best = min(mods, key=lambda a: (sum(radio_distance_m(a.position, b.position, floor_height_m) for b in mods), a.module_id))
+    def total_m(a: Module) -> float:
+        return sum(radio_distance_m(a.position, b.position, floor_height_m) for b in mods)
+
+    best = min(mods, key=lambda a: (total_m(a), a.module_id))
     return best.position
 
 
@@ -56,7 +59,8 @@ def _assign(mods: Sequence[Module], hubs: list[Concentrator], floor_height_m: fl
         m = mods[mi]
         if m.module_id in out:
             continue
-        if n_mod[ci] + 1 <= MODULES_PER_CONCENTRATOR_MAX and n_met[ci] + len(m.meter_ids) <= METERS_PER_CONCENTRATOR_MAX:
+        room = n_mod[ci] < MODULES_PER_CONCENTRATOR_MAX
+        if room and n_met[ci] + len(m.meter_ids) <= METERS_PER_CONCENTRATOR_MAX:
             out[m.module_id] = hubs[ci].concentrator_id
             n_mod[ci] += 1
             n_met[ci] += len(m.meter_ids)
@@ -85,7 +89,8 @@ def place_concentrators(
     if not modules:
         return [], []
     n_meters = sum(len(m.meter_ids) for m in modules)
-    k = max(math.ceil(len(modules) / MODULES_PER_CONCENTRATOR_MAX), math.ceil(n_meters / METERS_PER_CONCENTRATOR_MAX), 1)
+    k = max(math.ceil(len(modules) / MODULES_PER_CONCENTRATOR_MAX),
+            math.ceil(n_meters / METERS_PER_CONCENTRATOR_MAX), 1)
     while True:
         if k == 1 and anchor is not None:
             hubs = [Concentrator(f"{id_prefix}01", anchor)]

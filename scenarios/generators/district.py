@@ -121,7 +121,8 @@ class DistrictConfig:
 
 
 def _check(cfg: DistrictConfig) -> None:
-    checks.at_least(cfg, "district", 1, "buildings", "streets", "entrances", "floors", "flats_per_floor", "occupants_max")
+    checks.at_least(cfg, "district", 1, "buildings", "streets", "entrances", "floors", "flats_per_floor",
+                    "occupants_max")
     checks.positive(cfg, "district", "entrance_width_m", "building_gap_m", "street_spacing_m", "setback_m",
                     "floor_height_m", "in_flat_meter_offset_m", "electricity_imp_per_kwh", "water_imp_per_m3",
                     "gas_imp_per_m3", "heat_imp_per_m3", "group_meter_imp_per_kwh", "floor_area_min_m2",
@@ -157,7 +158,8 @@ def make_district(cfg: DistrictConfig, seed: int) -> Site:
     rng = np.random.default_rng(seed)
     parts = SiteParts(group_meter_imp_per_kwh=cfg.group_meter_imp_per_kwh)
     substation = Position(0.0, 0.0, 0)
-    district_id = parts.add_chain(upper_chain(cfg.region_name, cfg.city_name, cfg.district_name), None, substation, "SUB")
+    top = upper_chain(cfg.region_name, cfg.city_name, cfg.district_name)
+    district_id = parts.add_chain(top, None, substation, "SUB")
     codes = linecodes(cfg.feeder_linecode, cfg.link_linecode, cfg.riser_linecode)
     buses = [Bus("LV", 0.0, 0.0)]
     lines: list[Line] = []

@@ -128,7 +128,8 @@ def _meters(site: Site) -> Iterator[Problem]:
             elif m.kind == MeterKind.ELECTRICITY and m.phase != c.phase:
                 yield 1, f"{loc}.phase", f"'{m.phase}' differs from its consumer's phase '{c.phase}'"
         if m.kind == MeterKind.ELECTRICITY and m.phase not in PHASES:
-            yield 0, f"{loc}.phase", f"invalid phase {m.phase!r} for an electricity meter (expected one of {', '.join(PHASES)})"
+            yield 0, f"{loc}.phase", (f"invalid phase {m.phase!r} for an electricity meter "
+                                      f"(expected one of {', '.join(PHASES)})")
         if m.kind != MeterKind.ELECTRICITY and m.phase is not None:
             yield 0, f"{loc}.phase", f"must be null for a {m.kind.value} meter"
         if not m.pulse_weight > 0:

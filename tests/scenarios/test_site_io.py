@@ -19,7 +19,8 @@ def small_site():
 
 @pytest.mark.parametrize("kind", ["district", "rural", "ieee_eu_lv"])
 def test_round_trip_gives_an_equal_site(kind, tmp_path, request):
-    site = request.getfixturevalue({"district": "district_site", "rural": "rural_site", "ieee_eu_lv": "ieee_site"}[kind])
+    fixture = {"district": "district_site", "rural": "rural_site", "ieee_eu_lv": "ieee_site"}[kind]
+    site = request.getfixturevalue(fixture)
     path = tmp_path / "site.json"
     save_site(site, path)
     loaded = load_site(path)
@@ -55,7 +56,8 @@ def _mutations():
     return [
         ("unknown group", lambda d: d["meters"][5].update(group_id="G9"), "meters[5].group_id", "unknown group 'G9'"),
         ("missing field", lambda d: d["consumers"][2].pop("bus"), "consumers[2].bus", "missing required field"),
-        ("wrong type", lambda d: d["meters"][1].update(pulse_weight="3200"), "meters[1].pulse_weight", "expected a number"),
+        ("wrong type", lambda d: d["meters"][1].update(pulse_weight="3200"), "meters[1].pulse_weight",
+         "expected a number"),
         ("unknown field", lambda d: d["modules"][0].update(colour="red"), "modules[0].colour", "unknown field"),
         ("bad level", lambda d: d["groups"][3].update(level="block"), "groups[3].level", "invalid level 'block'"),
         ("bad meter kind", lambda d: d["meters"][0].update(kind="steam"), "meters[0].kind", "invalid meterkind"),
