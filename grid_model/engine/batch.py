@@ -33,13 +33,11 @@ def _check_demand(engine: GridEngine, p_kw: np.ndarray, q_kvar: np.ndarray) -> t
 
 
 class _Accumulator:
-    """Holds the day's output arrays and fills them chunk by chunk."""
+    """Holds the horizon's output arrays and fills them chunk by chunk."""
 
-    def __init__(self, engine: GridEngine, n_steps: int):
+    def __init__(self, engine: GridEngine, n_steps: int, network_outputs: bool):
         m = engine.model
         nbus, nline, n = len(m.bus_names), len(m.line_names), engine.terminals.n_loads
-        self.v_bus_pu = np.empty((nbus, 3, n_steps))
-        self.vuf_pct = np.empty((nbus, n_steps))
         self.v_load_pu = np.empty((n, n_steps))
         self.p_load_kw = np.empty((n, n_steps))
         self.q_load_kvar = np.empty((n, n_steps))
@@ -48,24 +46,26 @@ class _Accumulator:
         self.loss_line_w = np.empty((3, n_steps))
         self.loss_trafo_w = np.empty((3, n_steps))
         self.share_w = np.empty((n, n_steps))
-        self.i_line_max_a = np.zeros((nline, 3))
-        self.i_line_n_max_a = np.zeros(nline)
-        self.line_loss_wmin = np.zeros(nline)
+        self.network_outputs = network_outputs
+        if network_outputs:
+            self.v_bus_pu = np.empty((nbus, 3, n_steps))
+            self.vuf_pct = np.empty((nbus, n_steps))
+            self.i_line_max_a = np.zeros((nline, 3))
+            self.i_line_n_max_a = np.zeros(nline)
+            self.line_loss_wmin = np.zeros(nline)
+        else:
+            self.v_bus_pu = self.vuf_pct = self.i_line_max_a = self.i_line_n_max_a = self.line_loss_wmin = None
 
-    def add(self, engine: GridEngine, sl: slice, v_all: np.ndarray, i_term: np.ndarray) -> None:
-        """Post-processes the node voltages and terminal currents of columns ``sl``."""
+    def add_terminals(self, engine: GridEngine, sl: slice, v_term: np.ndarray, i_term: np.ndarray) -> None:
+        """Consumer, transformer and loss outputs of columns ``sl``."""
         m, t = engine.model, engine.terminals
-        vb = v_all.reshape(len(m.bus_names), 3, -1)
-        self.v_bus_pu[:, :, sl] = np.abs(vb) / m.v_base_v[:, None, None]
-        self.vuf_pct[:, sl] = losses.voltage_unbalance_pct(vb)
-        v_term = v_all[t.term_node]
         s_term = v_term * np.conj(i_term)
         self.p_load_kw[:, sl] = engine.load_sum @ s_term.real / 1e3
         self.q_load_kvar[:, sl] = engine.load_sum @ s_term.imag / 1e3
         v_pu = np.abs(v_term) / engine.term_vbase_v[:, None]
         self.v_load_pu[:, sl] = (engine.load_sum @ v_pu) / engine.load_nterm[:, None]
-
-        v_lv, v_hv = vb[engine.lv_bus], vb[engine.hv_bus]
+        v_mon = engine.system.monitored_voltages(i_term)
+        v_lv, v_hv = v_mon[:3], v_mon[3:]
         i_lw, loss_tr = trafo_flows(m.trafo, v_hv, v_lv)
         self.i_trafo_a[:, sl] = np.abs(i_lw)
         self.i_neutral_a[sl] = np.abs(i_lw.sum(axis=0))
@@ -74,15 +74,28 @@ class _Accumulator:
         self.share_w[:, sl] = losses.consumer_shares_w(
             v_lv, v_term, i_term, t.term_phase, t.term_load, t.n_loads, loss_tr, engine.phase_sum, engine.load_sum
         )
-        dv = vb[m.line_nodes[:, 0]] - vb[m.line_nodes[:, 1]]
-        i_line = np.matmul(m.line_y, dv)
+
+    def add_network(self, engine: GridEngine, sl: slice, v_all: np.ndarray) -> None:
+        """Bus voltages, unbalance and line currents of columns ``sl``."""
+        m = engine.model
+        vb = v_all.reshape(len(m.bus_names), 3, -1)
+        self.v_bus_pu[:, :, sl] = np.abs(vb) / m.v_base_v[:, None, None]
+        self.vuf_pct[:, sl] = losses.voltage_unbalance_pct(vb)
+        nl = len(m.line_names)
+        dv = (m.line_dv @ v_all).reshape(nl, 3, -1)
+        i_line = (m.line_current @ v_all).reshape(nl, 3, -1)
         np.maximum(self.i_line_max_a, np.abs(i_line).max(axis=2), out=self.i_line_max_a)
         np.maximum(self.i_line_n_max_a, np.abs(i_line.sum(axis=1)).max(axis=1), out=self.i_line_n_max_a)
-        self.line_loss_wmin += np.where(m.line_lv, losses.branch_loss_w(dv, 0.0, i_line).sum(axis=(1, 2)), 0.0)
+        per_line = losses.branch_loss_w(dv, 0.0, i_line).sum(axis=(1, 2))
+        self.line_loss_wmin += np.where(m.line_lv, per_line, 0.0)
 
 
 def solve_day(
-    engine: GridEngine, p_kw: np.ndarray, q_kvar: np.ndarray, progress: Callable[[int, int], None] | None = None
+    engine: GridEngine,
+    p_kw: np.ndarray,
+    q_kvar: np.ndarray,
+    progress: Callable[[int, int], None] | None = None,
+    network_outputs: bool = True,
 ) -> GridResult:
     """Solves all time steps of ``p_kw``/``q_kvar`` (n_loads, T) together.
 
@@ -95,6 +108,9 @@ def solve_day(
         p_kw: (n_loads, T) active power demand, kW.
         q_kvar: (n_loads, T) reactive power demand, kvar.
         progress: Optional callback ``progress(done_steps, total_steps)``.
+        network_outputs: Also compute every bus voltage, the unbalance
+            factors and the line currents (the per-bus/per-line fields of the
+            result are ``None`` otherwise).
 
     Returns:
         The results.
@@ -110,20 +126,24 @@ def solve_day(
     n_nodes = engine.model.n_nodes
     post_cols = max(1, CHUNK_ELEMENTS // n_nodes)
     iter_cols = n_steps if engine.system.dense else post_cols
-    acc = _Accumulator(engine, n_steps)
+    acc = _Accumulator(engine, n_steps, network_outputs)
     iterations = 0
     for c0 in range(0, n_steps, iter_cols):
         c1 = min(n_steps, c0 + iter_cols)
         s_chunk = s_term[:, c0:c1]
         v_start = np.repeat(engine.system.v0_term[:, None], c1 - c0, axis=1)
-        _, i_term, it = engine.fixed_point(s_chunk, v_start, c0)
+        v_term, i_term, it = engine.fixed_point(s_chunk, v_start, c0)
         iterations = max(iterations, it)
-        for p0 in range(c0, c1, post_cols):
-            p1 = min(c1, p0 + post_cols)
-            i_post = i_term[:, p0 - c0:p1 - c0]
-            acc.add(engine, slice(p0, p1), engine.system.all_voltages(i_post), i_post)
-            if progress is not None:
-                progress(p1, n_steps)
+        acc.add_terminals(engine, slice(c0, c1), v_term, i_term)
+        if network_outputs:
+            for p0 in range(c0, c1, post_cols):
+                p1 = min(c1, p0 + post_cols)
+                i_post = i_term[:, p0 - c0:p1 - c0]
+                acc.add_network(engine, slice(p0, p1), engine.system.all_voltages(i_post))
+                if progress is not None:
+                    progress(p1, n_steps)
+        elif progress is not None:
+            progress(c1, n_steps)
     hours = 1.0 / 60.0
     p_loss_by_phase = (acc.loss_line_w + acc.loss_trafo_w) / 1e3
     p_loss = p_loss_by_phase.sum(axis=0)
@@ -142,7 +162,7 @@ def solve_day(
         i_trafo_neutral_a=acc.i_neutral_a,
         i_line_max_a=acc.i_line_max_a,
         i_line_neutral_max_a=acc.i_line_n_max_a,
-        line_loss_kwh=acc.line_loss_wmin * hours / 1e3,
+        line_loss_kwh=None if acc.line_loss_wmin is None else acc.line_loss_wmin * hours / 1e3,
         p_loss_line_kw_by_phase=acc.loss_line_w / 1e3,
         p_loss_trafo_kw_by_phase=acc.loss_trafo_w / 1e3,
         p_loss_kw_by_phase=p_loss_by_phase,

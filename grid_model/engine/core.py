@@ -131,7 +131,12 @@ class GridEngine:
         raise ConvergenceError(bad, it, float(np.nanmax(np.where(np.isfinite(err), err, np.inf))))
 
     def solve_day(
-        self, p_kw: np.ndarray, q_kvar: np.ndarray, progress: Callable[[int, int], None] | None = None
+        self,
+        p_kw: np.ndarray,
+        q_kvar: np.ndarray,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        network_outputs: bool = True,
     ) -> GridResult:
         """Solves T one-minute steps at once (open loop).
 
@@ -139,11 +144,18 @@ class GridEngine:
             p_kw: (n_loads, T) active power demand per consumer, kW.
             q_kvar: (n_loads, T) reactive power demand, kvar.
             progress: Optional callback ``progress(done_steps, total_steps)``.
+            network_outputs: Also compute all bus voltages, unbalance factors
+                and line currents (False: consumer, transformer and loss
+                outputs only, several times faster).
 
         Returns:
             The day's results.
+
+        Raises:
+            InputError: On badly shaped or non-finite demand.
+            ConvergenceError: Naming the minutes that did not converge.
         """
-        return solve_day(self, p_kw, q_kvar, progress)
+        return solve_day(self, p_kw, q_kvar, progress, network_outputs)
 
     def stepper(self) -> Stepper:
         """Returns a closed-loop :class:`~grid_model.engine.stepper.Stepper` (warm-started)."""

@@ -14,7 +14,8 @@ class GridResult:
     Per-phase arrays are ordered a, b, c. Voltages are magnitudes in pu of each
     bus's nominal phase-to-neutral voltage (0.416/√3 kV on the IEEE feeder's LV
     side); losses cover the LV lines and the transformer, not the MV source
-    impedance.
+    impedance. The per-bus and per-line fields are ``None`` when the day was
+    solved with ``network_outputs=False``.
 
     Attributes:
         bus_names: Bus names (row order of ``v_bus_pu`` and ``vuf_pct``).
@@ -52,16 +53,16 @@ class GridResult:
     load_names: list[str]
     line_names: list[str]
     step_minutes: float
-    v_bus_pu: np.ndarray
+    v_bus_pu: np.ndarray | None
     v_load_pu: np.ndarray
     p_load_kw: np.ndarray
     q_load_kvar: np.ndarray
     loading_pct: np.ndarray
     i_trafo_a: np.ndarray
     i_trafo_neutral_a: np.ndarray
-    i_line_max_a: np.ndarray
-    i_line_neutral_max_a: np.ndarray
-    line_loss_kwh: np.ndarray
+    i_line_max_a: np.ndarray | None
+    i_line_neutral_max_a: np.ndarray | None
+    line_loss_kwh: np.ndarray | None
     p_loss_line_kw_by_phase: np.ndarray
     p_loss_trafo_kw_by_phase: np.ndarray
     p_loss_kw_by_phase: np.ndarray
@@ -69,7 +70,7 @@ class GridResult:
     loss_share_kw: np.ndarray
     energy_served_kwh: float
     losses_kwh: float
-    vuf_pct: np.ndarray
+    vuf_pct: np.ndarray | None
     iterations: int
     solve_seconds: float
 

@@ -71,6 +71,9 @@ class PhaseNetwork:
         line_lv: (nline,) True for lines on the LV side (counted in losses).
         trafo: The transformer.
         lv_buses: Positions of the buses on the LV side.
+        line_dv: Sparse (3·nline, n_nodes): phase voltage drop of every line.
+        line_current: Sparse (3·nline, n_nodes): phase current of every line
+            (from → to), ``line_y @ drop``.
     """
 
     bus_names: list[str]
@@ -85,6 +88,8 @@ class PhaseNetwork:
     line_lv: np.ndarray
     trafo: TransformerModel
     lv_buses: np.ndarray
+    line_dv: sp.csr_matrix
+    line_current: sp.csr_matrix
 
     @property
     def n_nodes(self) -> int:
@@ -229,4 +234,21 @@ def compile_network(net: pp.pandapowerNet) -> PhaseNetwork:
     if "source_impedance" in net.line:
         flag = net.line.loc[net.line["in_service"], "source_impedance"].to_numpy() == True  # noqa: E712 (NaN → False)
         line_lv &= ~flag
-    return PhaseNetwork(names, pos, v_base, y_bus, slack, v_slack, line_names, ends, y_line, line_lv, trafo, lv_buses)
+    line_dv, line_current = _line_matrices(ends, y_line, n)
+    return PhaseNetwork(
+        names, pos, v_base, y_bus, slack, v_slack, line_names, ends, y_line, line_lv, trafo, lv_buses,
+        line_dv, line_current,
+    )
+
+
+def _line_matrices(ends: np.ndarray, y_line: np.ndarray, n_nodes: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Sparse maps from node voltages to line voltage drops and line currents."""
+    nl = len(ends)
+    rows = np.repeat(np.arange(3 * nl), 2)
+    cols = np.column_stack([(3 * ends[:, 0, None] + np.arange(3)).ravel(), (3 * ends[:, 1, None] + np.arange(3)).ravel()])
+    vals = np.tile([1.0, -1.0], 3 * nl)
+    dv = sp.csr_matrix((vals, (rows, cols.ravel())), shape=(3 * nl, n_nodes))
+    ii, jj = np.meshgrid(np.arange(3), np.arange(3), indexing="ij")
+    base = 3 * np.arange(nl)[:, None, None]
+    y_block = sp.csr_matrix((y_line.ravel(), ((base + ii).ravel(), (base + jj).ravel())), shape=(3 * nl, 3 * nl))
+    return dv, (y_block @ dv).tocsr()
