@@ -155,8 +155,9 @@ def build_schedules(streams: st.HomeStreams, cfg: HouseholdConfig, occupants: np
 
     wash_rate = start_rate(cfg.washing_cycles_per_person_day * people * has_washer, weights("laundry"), anyone)
     dish_rate = start_rate(cfg.dishwasher_cycles_per_person_day * people * has_dishwasher, weights("dishes"), anyone)
+    f32 = np.float32
     return EventSchedules(
-        lighting_kw=lighting, electronics_kw=electronics, cooking_kw=cooking, kettle_kw=kettle,
-        microwave_kw=microwave, hot_water_l_per_min=hot_water,
+        lighting_kw=lighting.astype(f32), electronics_kw=electronics.astype(f32), cooking_kw=cooking.astype(f32),
+        kettle_kw=kettle.astype(f32), microwave_kw=microwave.astype(f32), hot_water_l_per_min=hot_water.astype(f32),
         washing_requests=_starts(streams, st.WASHING, wash_rate),
         dishwasher_requests=_starts(streams, st.DISHWASHER, dish_rate))
