@@ -112,22 +112,31 @@ class GridEngine:
         Raises:
             ConvergenceError: Naming the steps that did not converge.
         """
-        lm, vnom = self.load_model, self.terminals.vnom_v
-        if s_term_va.ndim == 2:
-            vnom = vnom[:, None]
-        v = v_start_v
-        err = np.full(s_term_va.shape[1:], np.inf)
+        if s_term_va.ndim == 1:
+            v, i, it = self._iterate(s_term_va[:, None], v_start_v[:, None], first_step)
+            return v[:, 0], i[:, 0], it
+        return self._iterate(s_term_va, v_start_v, first_step)
+
+    def _iterate(self, s_term_va: np.ndarray, v_start_v: np.ndarray, first_step: int):
+        """Fixed point on (m, T) arrays; converged time steps drop out of the iteration."""
+        lm, vnom = self.load_model, self.terminals.vnom_v[:, None]
+        v = np.array(v_start_v, dtype=complex)
+        active = np.arange(s_term_va.shape[1])
+        err = np.zeros(0)
+        it = 0
         for it in range(1, self.max_iter + 1):
-            i = lm.currents(v, s_term_va, vnom)
-            v_new = self.system.terminal_voltages(i)
-            err = np.max(np.abs(v_new - v) / vnom, axis=0)
-            v = v_new
+            s_act = s_term_va if len(active) == s_term_va.shape[1] else s_term_va[:, active]
+            v_act = v if len(active) == v.shape[1] else v[:, active]
+            v_new = self.system.terminal_voltages(lm.currents(v_act, s_act, vnom))
+            err = np.max(np.abs(v_new - v_act) / vnom, axis=0)
+            v[:, active] = v_new
             ok = err < self.tol_pu
-            if np.all(ok):
+            active, err = active[~ok], err[~ok]
+            if not len(active):
                 return v, lm.currents(v, s_term_va, vnom), it
             if it >= 5 and not np.all(np.isfinite(err) & (err < 1.0)):
                 break
-        bad = (np.flatnonzero(~(err < self.tol_pu)) + first_step).tolist()
+        bad = (active + first_step).tolist()
         raise ConvergenceError(bad, it, float(np.nanmax(np.where(np.isfinite(err), err, np.inf))))
 
     def solve_day(
