@@ -49,8 +49,8 @@ def describe(exc: BaseException, schemas: dict[str, type] | None = None) -> str:
         if isinstance(cause, ValidationError):
             return f"{key}: {msg}"
         return f"{key}: {msg}" if key else msg
-    first = str(exc).strip().splitlines()
-    text = first[0] if first else type(exc).__name__
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    text = " ".join(lines[:3]) if lines else type(exc).__name__
     m = re.search(r"Could not override '([^']+)'", text)
     if m:
         key = m.group(1)

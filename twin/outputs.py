@@ -46,8 +46,8 @@ def feeder_frame(loads: LoadResult, site: Site, grid) -> pd.DataFrame:
                           for c in loads.consumer_ids])
         frame[f"p_kw_{ph.lower()}"] = share @ loads.p_kw
     frame["q_kvar_total"] = loads.q_kvar.sum(axis=0)
-    frame["transformer_loading_pct"] = grid.transformer_loading_pct
-    frame["i_neutral_a"] = grid.i_neutral_a
+    frame["transformer_loading_pct"] = grid.loading_pct
+    frame["i_neutral_a"] = grid.i_trafo_neutral_a
     for i, ph in enumerate("abc"):
         frame[f"p_loss_kw_{ph}"] = grid.p_loss_kw_by_phase[i]
     frame["p_loss_kw"] = grid.p_loss_kw

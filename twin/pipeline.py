@@ -50,6 +50,7 @@ def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = T
     from grid_model.households.fleet import HouseholdFleet
     from grid_model.profiles import ieee_profiles, read_profile_csv
     from grid_model.weather import WeatherConfig, make_weather
+    from tqdm.auto import tqdm
 
     kind = loads_cfg.kind
     consumers = site.consumers
@@ -66,10 +67,14 @@ def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = T
         return _cut(read_profile_csv(Path(loads_cfg.path), [c.consumer_id for c in consumers]),
                     loads_cfg.minutes, f"loads.path={loads_cfg.path}")
     if kind == "synthetic":
-        weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), seed, loads_cfg.minutes)
-        fleet = HouseholdFleet(consumers, _as_dataclass(loads_cfg.households, HouseholdConfig), weather, seed,
-                               minutes=loads_cfg.minutes)
-        return fleet.run(progress=progress)
+        households = _as_dataclass(loads_cfg.households, HouseholdConfig)
+        weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
+                               seed, loads_cfg.minutes)
+        fleet = HouseholdFleet(consumers, households, weather, seed, minutes=loads_cfg.minutes)
+        for minute in tqdm(range(loads_cfg.minutes), desc="households", unit="min", disable=not progress,
+                           leave=False, mininterval=0.5):
+            fleet.step(minute)
+        return fleet.result()
     raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv")
 
 
@@ -78,7 +83,17 @@ def _cut(loads: LoadResult, minutes: int, source: str) -> LoadResult:
     available = loads.p_kw.shape[1]
     if minutes > available:
         raise InputError(f"{source}: has {available} minutes, loads.minutes={minutes} asks for more")
-    return loads.head(minutes)
+    if minutes == available:
+        return loads
+    return LoadResult(
+        consumer_ids=loads.consumer_ids,
+        p_kw=loads.p_kw[:, :minutes],
+        q_kvar=loads.q_kvar[:, :minutes],
+        p_kw_by_class={k: v[:, :minutes] for k, v in loads.p_kw_by_class.items()},
+        pv_kw=None if loads.pv_kw is None else loads.pv_kw[:, :minutes],
+        p_kw_by_appliance={k: v[:, :minutes] for k, v in loads.p_kw_by_appliance.items()},
+        minutes_per_step=loads.minutes_per_step,
+    )
 
 
 def network_of(grid_cfg: DictConfig, site: Site):
@@ -112,7 +127,8 @@ def build_engine(grid_cfg: DictConfig, site: Site):
     connections = [Connection(c.consumer_id, c.bus, c.phase) for c in site.consumers]
     net = build_net(network, connections)
     engine = GridEngine.from_net(net, load_model=grid_cfg.load_model, vminpu=grid_cfg.vminpu,
-                                 vmaxpu=grid_cfg.vmaxpu, load_kv=grid_cfg.load_kv)
+                                 vmaxpu=grid_cfg.vmaxpu, load_kv=grid_cfg.load_kv,
+                                 tol_pu=grid_cfg.tolerance_pu, max_iter=grid_cfg.max_iterations)
     return net, engine
 
 
@@ -130,7 +146,7 @@ def key_figures(loads: LoadResult, grid) -> dict[str, float]:
         "v_min_pu": float(np.nanmin(v)),
         "v_max_pu": float(np.nanmax(v)),
         "vuf_max_pct": float(np.nanmax(grid.vuf_pct)),
-        "transformer_peak_loading_pct": float(np.max(grid.transformer_loading_pct)),
+        "transformer_peak_loading_pct": float(np.max(grid.loading_pct)),
         "peak_load_kw": float(np.max(loads.p_kw.sum(axis=0))),
         "solve_seconds": float(grid.solve_seconds),
     }

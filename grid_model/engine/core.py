@@ -75,8 +75,8 @@ class GridEngine:
                 ``"constant_impedance"`` or ``"opendss"``.
             vminpu: Lower voltage limit of the ``"opendss"`` constant-power band.
             vmaxpu: Upper voltage limit of the ``"opendss"`` constant-power band.
-            load_kv: Rated load voltage (phase-to-neutral for single-phase,
-                line-to-line for three-phase loads); ``None``: the bus nominal.
+            load_kv: Rated phase-to-neutral voltage of every load phase, kV (see
+                ``loadmodel.build_terminals``); ``None``: the bus nominal.
             dense: Force the dense Z-bus (True) or sparse-LU (False) path.
             tol_pu: Convergence tolerance on the voltage change, pu.
             max_iter: Iteration limit.

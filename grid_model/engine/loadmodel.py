@@ -133,9 +133,10 @@ def build_terminals(net: pp.pandapowerNet, model: PhaseNetwork, load_kv: float |
     Args:
         net: The pandapower net.
         model: Its compiled phase-domain model.
-        load_kv: Rated load voltage as OpenDSS states it: phase-to-neutral kV
-            for single-phase loads, line-to-line kV for three-phase loads.
-            ``None`` takes the bus's nominal voltage.
+        load_kv: Rated phase-to-neutral voltage of every load phase, kV (0.23
+            in Europe; OpenDSS's ``kV=`` of a single-phase load). A
+            three-phase load with OpenDSS ``kV=0.4`` is ``0.4/√3`` here.
+            ``None`` takes the bus's nominal phase voltage.
 
     Returns:
         The terminals.
@@ -162,7 +163,7 @@ def build_terminals(net: pp.pandapowerNet, model: PhaseNetwork, load_kv: float |
         if load_kv is None:
             vnom = model.v_base_v[bus]
         else:
-            vnom = load_kv * 1e3 / (math.sqrt(3.0) if phase == "ABC" else 1.0)
+            vnom = load_kv * 1e3
         for ph in letters:
             t_load.append(k)
             t_node.append(3 * bus + ph)

@@ -8,6 +8,7 @@ OpenDSS can write its side files, then solved minute by minute in yearly mode
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -54,6 +55,7 @@ def solve_feeder_day(n_steps: int = 1440, directory: Path | None = None) -> Open
 
     src = Path(directory) if directory else ieee_eu_lv.data_dir()
     loads = ieee_eu_lv.load_loads(src)
+    cwd = os.getcwd()  # OpenDSS moves the process into the compiled file's folder
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "feeder"
         shutil.copytree(src, work)
@@ -74,4 +76,5 @@ def solve_feeder_day(n_steps: int = 1440, directory: Path | None = None) -> Open
             loss_kw[m] = circuit.Losses[0] / 1e3
         seconds = time.perf_counter() - start
         DSS.Text.Command = "clear"
+        os.chdir(cwd)
     return OpenDSSDay([ld.name for ld in loads], v, loss_kw, float(loss_kw.sum() / 60.0), seconds)

@@ -1,0 +1,73 @@
+"""The command line: config errors are one line with exit code 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenarios.errors import InputError
+from twin.cli import compose_checked
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "twin.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_default_config_composes() -> None:
+    cfg = compose_checked([])
+    assert cfg.task.name == "simulate"
+    assert cfg.site.kind == "ieee_eu_lv"
+    assert cfg.loads.kind == "synthetic"
+    assert cfg.tracking.uri is None
+
+
+def test_task_grid_replays_measured_shapes() -> None:
+    cfg = compose_checked(["task=grid", "grid=ieee_eu_lv"])
+    assert cfg.task.name == "grid"
+    assert cfg.loads.kind == "ieee_shapes"
+    assert cfg.grid.network == "ieee_eu_lv"
+
+
+def test_experiment_preset_applies() -> None:
+    cfg = compose_checked(["+experiment=district_winter"])
+    assert cfg.site.kind == "district"
+    assert cfg.loads.kind == "synthetic"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "must_contain"),
+    [
+        (["site=nowhere"], ["site=nowhere", "district", "ieee_eu_lv", "rural"]),
+        (["task=fly"], ["task=fly", "simulate", "grid"]),
+        (["site=district", "site.buildingz=3"], ["site.buildingz", "buildings"]),
+        (["seed=abc"], ["seed"]),
+        (["grid.load_model=magic"], ["grid.load_model", "opendss", "constant_power"]),
+        (["loads.minutes=0"], ["loads.minutes"]),
+        (["site=district", "site.floors=-2"], ["site.floors"]),
+        (["+experiment=nope"], ["experiment=nope", "district_winter"]),
+    ],
+)
+def test_bad_config_names_key_and_allowed_values(overrides: list[str], must_contain: list[str]) -> None:
+    with pytest.raises(InputError) as info:
+        compose_checked(overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    for text in must_contain:
+        assert text in message
+
+
+def test_cli_exits_2_with_one_line_and_no_output(tmp_path: Path) -> None:
+    result = _run_cli("site=nowhere", "hydra.run.dir=run", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "site=nowhere" in lines[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
