@@ -162,7 +162,7 @@ class GridConfig:
     """
 
     network: str = "site"
-    load_model: str = "opendss"
+    load_model: str = "constant_power"
     vminpu: float = 0.95
     vmaxpu: float = 1.05
     load_kv: float = 0.23

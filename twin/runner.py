@@ -8,6 +8,7 @@ leaves partial output that looks like a result.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -67,6 +68,8 @@ def execute(cfg: DictConfig, run_dir: Path, cwd: Path | None = None) -> dict[str
 
 def run_task(cfg: DictConfig) -> dict[str, Any]:
     """Hydra job body: runs the task under the Hydra run directory."""
+    for noisy in ("pandapower", "mlflow", "alembic", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     summary = execute(cfg, run_dir)
     print(f"{cfg.task.name}: results in {run_dir / cfg.task.name}")

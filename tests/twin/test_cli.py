@@ -71,3 +71,25 @@ def test_cli_exits_2_with_one_line_and_no_output(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "site=nowhere" in lines[0] and "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "must_contain"),
+    [
+        ({"site.json": '{"format": "balance-twin-site", "version": 1,\n "groups": [}'},
+         ["site=file", "site.path=site.json"], ["site.json", "line 2"]),
+        ({"p.csv": "minute,LOAD1\n1,0.5\n2,abc\n"},
+         ["loads=csv", "loads.path=p.csv"], ["p.csv"]),
+    ],
+)
+def test_cli_bad_file_is_one_line_exit_2(tmp_path: Path, files: dict[str, str], args: list[str],
+                                         must_contain: list[str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = _run_cli(*args, "tracking=off", "hydra.run.dir=run", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip() and "balance-twin:" in ln and "error" in ln]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for text in must_contain:
+        assert text in lines[0]
+    assert not (tmp_path / "run" / "simulate").exists()

@@ -60,3 +60,17 @@ def test_failed_task_leaves_no_output(run_task, tmp_path) -> None:
         run_task("f", ["loads=csv", "loads.path=nope.csv", "tracking=off"])
     assert not (tmp_path / "f" / "simulate").exists()
     assert not any(p.name.endswith(".partial") for p in (tmp_path / "f").iterdir())
+
+
+def test_grid_task_on_ieee_feeder_matches_opendss(run_task) -> None:
+    """The CLI's own output file, against OpenDSS on the shipped feeder."""
+    from grid_model.engine.opendss_reference import solve_feeder_day
+
+    summary, out = run_task("v", ["task=grid", "grid=ieee_eu_lv", "tracking=off"])
+    ours = pd.read_csv(out / "load_voltages.csv")
+    ref = solve_feeder_day(1440)
+    assert ours.shape == (1440, 56)
+    diff = abs(ours[ref.load_names].to_numpy().T - ref.v_load_pu)
+    assert diff.max() < 1e-3
+    assert summary["losses_kwh"] == pytest.approx(ref.losses_kwh, rel=0.01)
+    assert 0 < summary["solve_seconds"] < 60

@@ -14,27 +14,14 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from twin import outputs, pipeline
+from twin import pipeline
 from twin.progress import stages
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
     with stages(["site", "loads", "network", "solve", "write"]) as step:
-        step("site")
-        site = pipeline.build_site(cfg.site, cfg.seed)
-        step("loads")
-        loads = pipeline.build_loads(cfg.loads, site, cfg.seed)
-        step("network")
-        net, engine = pipeline.build_engine(cfg.grid, site)
-        step("solve")
-        grid = engine.solve_day(loads.p_kw, loads.q_kvar)
+        day = pipeline.solve_day(cfg, step)
         step("write")
-        network = pipeline.network_of(cfg.grid, site)
-        outputs.write_load_voltages(out_dir / "load_voltages.csv", loads, grid)
-        outputs.write_frames(out_dir, {
-            "feeder_timeseries": outputs.feeder_frame(loads, site, grid),
-            "consumers": outputs.consumers_frame(loads, site, grid),
-            "buses": outputs.buses_frame(network, grid),
-        })
-    return pipeline.key_figures(loads, grid)
+        pipeline.write_day(out_dir, day)
+    return pipeline.key_figures(day)

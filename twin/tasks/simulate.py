@@ -10,36 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from omegaconf import DictConfig
 
-from twin import outputs, pipeline, plots
+from twin import pipeline, plots
 from twin.progress import stages
 from twin.report import write_report
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
-    with stages(["site", "households", "network", "solve", "write", "plots"]) as step:
-        step("site")
-        site = pipeline.build_site(cfg.site, cfg.seed)
-        step("households")
-        loads = pipeline.build_loads(cfg.loads, site, cfg.seed)
-        step("network")
-        net, engine = pipeline.build_engine(cfg.grid, site)
-        network = pipeline.network_of(cfg.grid, site)
-        step("solve")
-        grid = engine.solve_day(loads.p_kw, loads.q_kvar)
+    with stages(["site", "loads", "network", "solve", "write", "plots"]) as step:
+        day = pipeline.solve_day(cfg, step)
+        site, network, loads = day.site, day.network, day.loads
         step("write")
-        figures = pipeline.key_figures(loads, grid)
-        feeder = outputs.feeder_frame(loads, site, grid)
-        buses = outputs.buses_frame(network, grid)
-        outputs.write_load_voltages(out_dir / "load_voltages.csv", loads, grid)
-        outputs.write_frames(out_dir, {
-            "feeder_timeseries": feeder,
-            "consumers": outputs.consumers_frame(loads, site, grid),
-            "buses": buses,
-        })
+        figures = pipeline.key_figures(day)
+        frames = pipeline.write_day(out_dir, day)
+        feeder, buses = frames["feeder_timeseries"], frames["buses"]
         step("plots")
         images = [
             ("feeder_map.png", "Feeder map coloured by the lowest voltage of the day"),
@@ -65,5 +51,5 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             ]
             write_report(out_dir / "report.html", f"BALANCE Twin: simulated day of {site.name}", figures,
                          context, images)
-    figures["energy_per_consumer_kwh"] = float(np.mean(loads.p_kw.sum(axis=1)) / 60.0)
+    figures["demand_per_consumer_kwh"] = float(np.mean(loads.energy_kwh()))
     return figures
