@@ -24,6 +24,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         site, network, loads = day.site, day.network, day.loads
         step("write")
         figures = pipeline.key_figures(day)
+        figures["demand_per_consumer_kwh"] = float(loads.energy_kwh().mean())
         frames = pipeline.write_day(out_dir, day)
         feeder, buses = frames["feeder_timeseries"], frames["buses"]
         step("plots")
@@ -51,5 +52,4 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             ]
             write_report(out_dir / "report.html", f"BALANCE Twin: simulated day of {site.name}", figures,
                          context, images)
-    figures["demand_per_consumer_kwh"] = float(np.mean(loads.energy_kwh()))
     return figures
