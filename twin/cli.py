@@ -16,7 +16,7 @@ import hydra
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from scenarios.errors import InputError
@@ -103,5 +103,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-__all__ = ["main", "compose_checked", "OmegaConf"]

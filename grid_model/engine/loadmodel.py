@@ -8,7 +8,6 @@ terminal, so the same code serves a whole day ``(m, T)`` and one step ``(m,)``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
