@@ -93,3 +93,16 @@ def test_cli_bad_file_is_one_line_exit_2(tmp_path: Path, files: dict[str, str], 
     for text in must_contain:
         assert text in lines[0]
     assert not (tmp_path / "run" / "simulate").exists()
+
+
+def test_help_lists_every_option_and_preset() -> None:
+    import yaml
+
+    conf = ROOT / "conf"
+    template = yaml.safe_load((conf / "config.yaml").read_text())["hydra"]["help"]["template"]
+    for group in ("task", "site", "loads", "grid", "tracking"):
+        line = next(ln for ln in template.splitlines() if ln.strip().startswith(group + " "))
+        for option in sorted(p.stem for p in (conf / group).glob("*.yaml")):
+            assert option in line, f"--help does not list {group}={option}"
+    for preset in (ROOT / "experiments").glob("*.yaml"):
+        assert preset.stem in template, f"--help does not list +experiment={preset.stem}"
