@@ -38,8 +38,19 @@ def checks(figures: dict[str, Any]) -> list[tuple[str, bool, str]]:
     ]
 
 
+def _table(frame) -> str:
+    """A DataFrame as an HTML table (numbers to 3 significant decimals)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def write_report(path: Path, title: str, figures: dict[str, Any], context: list[tuple[str, str]],
-                 images: list[tuple[str, str]]) -> None:
+                 images: list[tuple[str, str]], tables: list[tuple[str, Any]] | None = None) -> None:
     """Writes a self-contained HTML page (images referenced beside it).
 
     Args:
@@ -48,6 +59,7 @@ def write_report(path: Path, title: str, figures: dict[str, Any], context: list[
         figures: Key figures (see ``_FIGURE_ROWS``).
         context: (label, value) rows describing the run (site, loads, seed…).
         images: (file name, caption) of plots in the same folder.
+        tables: (heading, DataFrame) shown after the checks.
     """
     esc = html.escape
     rows = "".join(
@@ -60,6 +72,7 @@ def write_report(path: Path, title: str, figures: dict[str, Any], context: list[
         f"<td>{esc(detail)}</td></tr>"
         for name, ok, detail in checks(figures)
     )
+    extra = "".join(f"<h2>{esc(h)}</h2>{_table(t)}" for h, t in (tables or []))
     imgs = "".join(
         f"<figure><img src='{esc(name)}' alt='{esc(caption)}'><figcaption>{esc(caption)}</figcaption></figure>"
         for name, caption in images
@@ -79,6 +92,7 @@ figure {{ margin: 1.5em 0; }}
 <h2>Run</h2><table>{ctx}</table>
 <h2>Key figures</h2><table>{rows}</table>
 <h2>Checks</h2><table>{chk}</table>
+{extra}
 <p>Voltages are phase-to-neutral in pu of the LV nominal phase voltage; losses are line and
 transformer losses (the MV source impedance excluded); the allocation of losses to consumers
 is in <code>consumers.csv</code> (rule in docs/grid-model.md).</p>

@@ -74,3 +74,16 @@ def test_grid_task_on_ieee_feeder_matches_opendss(run_task) -> None:
     assert diff.max() < 1e-3
     assert summary["losses_kwh"] == pytest.approx(ref.losses_kwh, rel=0.01)
     assert 0 < summary["solve_seconds"] < 60
+
+
+def test_simulate_report_references_existing_plots(run_task) -> None:
+    import re
+
+    summary, out = run_task("r", ["tracking=off", "loads.minutes=120"])
+    page = (out / "report.html").read_text()
+    images = re.findall(r"<img src='([^']+)'", page)
+    assert {"feeder_map.png", "transformer_loading.png", "phase_loads.png"} <= set(images)
+    for name in images:
+        assert (out / name).stat().st_size > 10_000, name
+    assert f"{summary['losses_kwh']:.2f}" in page
+    assert "Per phase" in page and "lowest voltage" in page

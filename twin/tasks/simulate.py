@@ -10,11 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from omegaconf import DictConfig
 
 from twin import pipeline, plots
 from twin.progress import stages
 from twin.report import write_report
+
+
+def report_tables(feeder: pd.DataFrame, consumers: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Per-phase balance and the consumers at the end of the feeder."""
+    per_phase = pd.DataFrame({
+        "phase": ["A", "B", "C"],
+        "energy_kwh": [feeder[f"p_kw_{p}"].sum() / 60.0 for p in "abc"],
+        "peak_kw": [feeder[f"p_kw_{p}"].max() for p in "abc"],
+        "losses_kwh": [feeder[f"p_loss_kw_{p}"].sum() / 60.0 for p in "abc"],
+    })
+    worst = consumers.nsmallest(5, "v_min_pu")[["consumer_id", "bus", "phase", "v_min_pu", "energy_kwh",
+                                                "loss_share_kwh"]]
+    return [("Per phase", per_phase), ("Five consumers with the lowest voltage", worst)]
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
@@ -51,5 +65,5 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                 ("Seed", str(cfg.seed)),
             ]
             write_report(out_dir / "report.html", f"BALANCE Twin: simulated day of {site.name}", figures,
-                         context, images)
+                         context, images, tables=report_tables(feeder, frames["consumers"]))
     return figures
