@@ -248,3 +248,37 @@ def path_loss_matrix_db(nodes: Nodes, config: PropagationConfig) -> np.ndarray:
     out[ia, ib] = upper
     out[ib, ia] = upper
     return out
+
+
+def nodes_from_site(site) -> Nodes:
+    """Nodes of a ``scenarios.site.Site``: its modules, then its concentrators.
+
+    A module's building is the BUILDING-level ancestor of its first meter's
+    balance group (``-1`` if none); a concentrator takes the building of the
+    nearest module in plan, or ``-1`` when the site has no modules.
+    """
+    groups = {g.group_id: g for g in site.groups}
+    meters = {m.meter_id: m for m in site.meters}
+    building_index: dict[str, int] = {}
+
+    def building_of(group_id: str | None) -> int:
+        while group_id is not None and group_id in groups:
+            g = groups[group_id]
+            if g.level.value == "building":
+                return building_index.setdefault(g.group_id, len(building_index))
+            group_id = g.parent_id
+        return -1
+
+    mod_buildings = [building_of(meters[m.meter_ids[0]].group_id)
+                     if m.meter_ids and m.meter_ids[0] in meters else -1 for m in site.modules]
+    conc_buildings = []
+    for c in site.concentrators:
+        if not site.modules:
+            conc_buildings.append(-1)
+            continue
+        d2 = [(m.position.x_m - c.position.x_m) ** 2 + (m.position.y_m - c.position.y_m) ** 2
+              for m in site.modules]
+        conc_buildings.append(mod_buildings[int(np.argmin(d2))])
+    ids = [m.module_id for m in site.modules] + [c.concentrator_id for c in site.concentrators]
+    positions = [m.position for m in site.modules] + [c.position for c in site.concentrators]
+    return Nodes.from_positions(ids, positions, mod_buildings + conc_buildings)

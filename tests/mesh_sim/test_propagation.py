@@ -166,3 +166,24 @@ def test_full_subnet_matrix_is_fast():
     m = path_loss_matrix_db(nodes, cfg)
     assert time.perf_counter() - t0 < 0.5
     assert m.shape == (720, 720) and np.isfinite(m[~np.eye(720, dtype=bool)]).all()
+
+
+def test_nodes_from_site_assigns_buildings_from_the_group_tree():
+    from mesh_sim.propagation import nodes_from_site
+    from scenarios.site import (Concentrator, Group, Level, Meter, MeterKind, Module, Site)
+
+    p = Position(0, 0, 0)
+    groups = [Group("st", Level.STREET, None, "street", None, p),
+              Group("b1", Level.BUILDING, "st", "b1", None, p),
+              Group("b2", Level.BUILDING, "st", "b2", None, p),
+              Group("e1", Level.ENTRANCE, "b1", "e1", None, p)]
+    meters = [Meter("m1", MeterKind.ELECTRICITY, "e1", None, "A", 1000, p),
+              Meter("m2", MeterKind.WATER, "b2", None, None, 1, p)]
+    modules = [Module("d1", Position(0, 0, 2), ["m1"]), Module("d2", Position(80, 0, 0), ["m2"]),
+               Module("d3", Position(5, 5, 0), [])]
+    site = Site("s", groups, [], meters, modules, [Concentrator("j1", Position(78, 1, 0))])
+    nodes = nodes_from_site(site)
+    assert nodes.node_ids == ("d1", "d2", "d3", "j1")
+    b = nodes.building.tolist()
+    assert b[0] != b[1] and b[0] >= 0 and b[1] >= 0 and b[2] == -1 and b[3] == b[1]
+    assert nodes.floor.tolist() == [2, 0, 0, 0]
