@@ -83,7 +83,7 @@ class MacConfig:
 
     protocol: str = "csma"
     wake_interval_s: float = 2.0
-    listen_sample_s: float = 0.002
+    listen_sample_s: float = 0.0004
     clock_drift_ppm: float = 20.0
     guard_s: float = 0.003
     backoff_slot_s: float = 0.004
@@ -141,7 +141,7 @@ class TopologyConfig:
 
 @dataclass
 class CurrentsConfig:
-    """Supply currents per state (TI CC1101 at 433 MHz, low-power MCU).
+    """Supply currents per state (TI CC1101 figures quoted in DOMAIN.md, low-power MCU).
 
     Attributes:
         tx_ma_at_10dbm: TX current at +10 dBm.
@@ -154,14 +154,14 @@ class CurrentsConfig:
         wakeup_overhead_s: Crystal start-up and calibration before each sample.
     """
 
-    tx_ma_at_10dbm: float = 29.2
-    tx_ma_at_0dbm: float = 16.0
-    rx_ma: float = 16.0
-    radio_sleep_ua: float = 0.2
+    tx_ma_at_10dbm: float = 32.8
+    tx_ma_at_0dbm: float = 16.8
+    rx_ma: float = 15.7
+    radio_sleep_ua: float = 0.5
     mcu_active_ma: float = 2.0
     mcu_sleep_ua: float = 1.5
     mcu_active_per_packet_s: float = 0.005
-    wakeup_overhead_s: float = 0.0005
+    wakeup_overhead_s: float = 0.00015
 
 
 @dataclass
