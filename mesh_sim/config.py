@@ -82,9 +82,9 @@ class MacConfig:
     """
 
     protocol: str = "csma"
-    wake_interval_s: float = 2.0
+    wake_interval_s: float = 30.0
     listen_sample_s: float = 0.0004
-    clock_drift_ppm: float = 20.0
+    clock_drift_ppm: float = 40.0
     guard_s: float = 0.003
     backoff_slot_s: float = 0.004
     backoff_exponent_min: int = 3
@@ -112,7 +112,7 @@ class TrafficConfig:
     """
 
     report_interval_s: float = 3600.0
-    broadcasts_per_day: float = 4.0
+    broadcasts_per_day: float = 2.0
     broadcast_jitter_s: float = 1.0
     broadcast_counter: int = 3
     downlink_per_day: float = 4.0

@@ -104,7 +104,8 @@ def write_broadcasts_csv(path: Path, result: MeshResult) -> None:
             writer.writerows([b, node_id, fmt(t)] for node_id, t in zip(module_ids, row))
 
 
-def write_mesh_outputs(out_dir: Path, result: MeshResult, summary: dict[str, Any]) -> list[Path]:
+def write_mesh_outputs(out_dir: Path, result: MeshResult, summary: dict[str, Any],
+                       with_plots: bool = True) -> list[Path]:
     """Writes all files of a run into ``out_dir`` (created if missing).
 
     Args:
@@ -112,6 +113,7 @@ def write_mesh_outputs(out_dir: Path, result: MeshResult, summary: dict[str, Any
         result: The run.
         summary: :func:`mesh_sim.summary.summarize` of the run; its latency
             percentiles are the ones marked in ``latency_cdf.png``.
+        with_plots: Also draw the three PNG plots.
 
     Returns:
         The paths written, in the order of the module docstring.
@@ -126,6 +128,8 @@ def write_mesh_outputs(out_dir: Path, result: MeshResult, summary: dict[str, Any
         json.dumps(first_to_die(result, FIRST_TO_DIE_K), indent=2, allow_nan=False) + "\n")
     write_latency_csv(paths["latency.csv"], result)
     write_broadcasts_csv(paths["broadcasts.csv"], result)
+    if not with_plots:
+        return [p for p in paths.values() if p.suffix != ".png"]
     plots.plot_topology(paths["topology.png"], result)
     plots.plot_battery_histogram(paths["battery_life.png"], result)
     plots.plot_latency_cdf(paths["latency_cdf.png"], result, summary)

@@ -16,11 +16,12 @@ from omegaconf import MISSING
 
 from grid_model.households.config import HouseholdConfig
 from grid_model.weather import WeatherConfig
+from mesh_sim.config import MeshConfig
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -53,6 +54,34 @@ class GridTaskConfig(TaskConfig):
     """``task=grid``: solve one day of the network with the configured loads."""
 
     name: str = "grid"
+
+
+@dataclass
+class MeshTaskConfig(TaskConfig):
+    """``task=mesh``: the DMesh radio network of the site, simulated packet by packet.
+
+    Attributes:
+        plots: Write the topology, battery-life and latency plots.
+        workers: Processes for a site with several subnets (0: one per core).
+    """
+
+    name: str = "mesh"
+    plots: bool = True
+    workers: int = 0
+
+
+@dataclass
+class ValidateTaskConfig(TaskConfig):
+    """``task=validate``: model checks against closed forms and vendor claims.
+
+    Attributes:
+        subnet_days: Simulated days of the full-subnet checks.
+        aloha_packets: Packets per offered-load point of the ALOHA check.
+    """
+
+    name: str = "validate"
+    subnet_days: float = 3.0
+    aloha_packets: int = 20_000
 
 
 @dataclass
@@ -197,6 +226,7 @@ class AppConfig:
         site: The deployment site.
         loads: Household loads.
         grid: Network and power-flow settings.
+        mesh: DMesh radio network settings.
         tracking: MLflow tracking.
         seed: Master seed; same seed, same outputs.
     """
@@ -205,6 +235,7 @@ class AppConfig:
     site: Any = MISSING
     loads: Any = MISSING
     grid: GridConfig = field(default_factory=GridConfig)
+    mesh: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
 
@@ -213,6 +244,8 @@ class AppConfig:
 SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "simulate"): SimulateTaskConfig,
     ("task", "grid"): GridTaskConfig,
+    ("task", "mesh"): MeshTaskConfig,
+    ("task", "validate"): ValidateTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
@@ -221,6 +254,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("loads", "ieee_shapes"): IeeeShapesLoadsConfig,
     ("loads", "csv"): CsvLoadsConfig,
     ("grid", "default"): GridConfig,
+    ("mesh", "default"): MeshConfig,
     ("tracking", "default"): TrackingConfig,
 }
 

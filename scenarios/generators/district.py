@@ -69,6 +69,8 @@ class DistrictConfig:
         gas_imp_per_m3: Gas meters' pulse weight.
         heat_imp_per_m3: Heat meters' pulse weight (volume output).
         group_meter_imp_per_kwh: Group meters' pulse weight.
+        group_meters: Meter every group (district, street, building, entrance);
+            off for a radio study of the flats' meters alone.
         three_phase_share: Share of flats with a three-phase connection.
         occupants_max: Occupants per flat are drawn from 1..occupants_max.
         floor_area_min_m2: Smallest flat.
@@ -106,6 +108,7 @@ class DistrictConfig:
     gas_imp_per_m3: float = 100.0
     heat_imp_per_m3: float = 100.0
     group_meter_imp_per_kwh: float = 1000.0
+    group_meters: bool = True
     three_phase_share: float = 0.05
     occupants_max: int = 4
     floor_area_min_m2: float = 35.0
@@ -156,7 +159,7 @@ def make_district(cfg: DistrictConfig, seed: int) -> Site:
     """
     _check(cfg)
     rng = np.random.default_rng(seed)
-    parts = SiteParts(group_meter_imp_per_kwh=cfg.group_meter_imp_per_kwh)
+    parts = SiteParts(group_meter_imp_per_kwh=cfg.group_meter_imp_per_kwh, group_meters=cfg.group_meters)
     substation = Position(0.0, 0.0, 0)
     top = upper_chain(cfg.region_name, cfg.city_name, cfg.district_name)
     district_id = parts.add_chain(top, None, substation, "SUB")

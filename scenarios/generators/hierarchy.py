@@ -31,6 +31,7 @@ class SiteParts:
         consumers: Consumers in creation order.
         meters: Meters in creation order.
         zones: Meter id → mounting zone (see :func:`metering.assign_modules`).
+        group_meters: Give every group an electricity group meter.
     """
 
     group_meter_imp_per_kwh: float = GROUP_METER_IMP_PER_KWH
@@ -38,13 +39,16 @@ class SiteParts:
     consumers: list[Consumer] = field(default_factory=list)
     meters: list[Meter] = field(default_factory=list)
     zones: dict[str, str] = field(default_factory=dict)
+    group_meters: bool = True
 
     def add_group(self, group_id: str, level: Level, parent_id: str | None, name: str,
                   position: Position, zone: str) -> Group:
-        """Adds a group and its electricity group meter mounted at ``position``."""
-        meter_id = group_meter_id(group_id)
+        """Adds a group and (if ``group_meters``) its electricity group meter at ``position``."""
+        meter_id = group_meter_id(group_id) if self.group_meters else None
         group = Group(group_id, level, parent_id, name, meter_id, position)
         self.groups.append(group)
+        if meter_id is None:
+            return group
         self.add_meter(Meter(meter_id, MeterKind.ELECTRICITY, group_id, None, "ABC",
                              self.group_meter_imp_per_kwh, position), zone)
         return group
