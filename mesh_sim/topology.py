@@ -1,11 +1,10 @@
 """Mesh formation: ETX routing trees towards the J100UC concentrators.
 
-The result is the fixed point of the DMesh routing rule: every alive
-concentrator advertises cost 0 and hop 0; a module takes as parent the
-neighbour minimising ``neighbour's path ETX + link ETX`` among neighbours whose
-hop count is below ``max_hops`` (ties: lowest index), and its hop count is the
-parent's plus one. Capacity (modules and meters per J100UC) is enforced on top
-by admission rounds. ``docs/mesh-model.md`` ("Mesh formation") states the rules.
+The result is the fixed point of the DMesh routing rule: every alive concentrator
+advertises cost 0 and hop 0; a module takes as parent the neighbour minimising
+``neighbour's path ETX + link ETX`` among neighbours with fewer than ``max_hops``
+hops (ties: lowest index), and has the parent's hops plus one. J100UC capacity is
+enforced by admission rounds. Rules: ``docs/mesh-model.md``, "Mesh formation".
 """
 
 from __future__ import annotations
@@ -92,8 +91,7 @@ class _Forest:
         relaxes its neighbours only if its hops are below ``H`` and only those
         its concentrator has not refused.
         """
-        etx, H, forb = self.etx, self.H, self.forb
-        any_forb = bool(forb.any())
+        etx, H, forb, any_forb = self.etx, self.H, self.forb, bool(self.forb.any())
         settled = self.hops >= 0
         S = np.flatnonzero(settled & (self.hops < H))
         if not S.size:
@@ -111,7 +109,8 @@ class _Forest:
             if c == np.inf:
                 return
             p = int(tpar[u])
-            self.parent[u], self.cost[u], self.hops[u], self.rp[u] = p, c, self.hops[p] + 1, self.rp[p]
+            self.parent[u], self.cost[u] = p, c
+            self.hops[u], self.rp[u] = self.hops[p] + 1, self.rp[p]
             pick[u], cmp[u] = np.inf, -np.inf
             if self.hops[u] >= H:
                 continue
@@ -151,7 +150,7 @@ class _Forest:
         its subtree) and may change concentrator only if nothing in its subtree
         was refused by the new one. The cheapest such path (lowest module, then
         concentrator index on ties) is adopted: its nodes are re-parented along
-        it, which keeps a tree, and no route grows.
+        it, which keeps a tree, and no hop count grows.
 
         Returns:
             Whether a module was routed.
@@ -253,8 +252,7 @@ def build_routes(etx: np.ndarray, is_concentrator: np.ndarray, meters: np.ndarra
         banned: Optional ``n x n`` bool, links a node has given up on (row = child).
 
     Raises:
-        ValueError: On mismatched shapes, NaN or non-positive ETX, or a hop limit
-            outside ``1..MAX_HOPS_LIMIT``.
+        ValueError: Mismatched shapes, NaN or non-positive ETX, max_hops not in 1..30.
     """
     E = np.array(etx, dtype=float)
     n = len(alive)
@@ -271,24 +269,24 @@ def build_routes(etx: np.ndarray, is_concentrator: np.ndarray, meters: np.ndarra
         raise ValueError("etx: must be positive, no NaN")
     if banned is not None:
         E[np.asarray(banned, dtype=bool)] = np.inf
-    E[~alive | is_conc] = np.inf                      # concentrators have no parent
-    E[:, ~alive] = np.inf
+    E[~alive | is_conc] = np.inf      # no parent: so dead nodes are never settled nor relay
     conc = np.flatnonzero(is_conc & alive)
     modules = alive & ~is_conc
     forb = np.zeros((len(conc), n), dtype=bool)
-    reach = None
     while True:
         f = _Forest(E, conc, forb, cfg.max_hops)
         f.grow()
         while f.stranded(modules) and f.repair(modules):
             f.grow()
-        if reach is None:
+        if not forb.any():                           # first round: capacity ignored
             reach = f.hops >= 0
         refused = np.zeros_like(forb)
         for k in range(len(conc)):
             refused[k, _admit(f, k, meters, cfg)] = True
         if not refused.any():
             break
+        if (refused & forb).any():                   # termination relies on this
+            raise RuntimeError("a concentrator refused a module twice")
         forb |= refused
     best = np.full(n, np.nan)
     if margin_db is not None and n:
