@@ -121,6 +121,10 @@ class PerTable:
 
     def per(self, sinr_db: float) -> float:
         """PER at ``sinr_db`` (table value at or below it: conservative)."""
+        if sinr_db >= self.HIGH_DB:                  # also +inf
+            return self.table[self._last]
+        if sinr_db <= self.LOW_DB:                   # also -inf (no signal)
+            return self.table[0]
         k = int((sinr_db - self.LOW_DB) / self.step_db)
         if k <= 0:
             return self.table[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Generator
+from typing import Callable, Generator
 
 import simpy
 
@@ -118,14 +118,16 @@ class Mac:
             yield env.timeout(self.backoff_s(tries))
         return None
 
-    def unicast(self, i: int, j: int, alive: list[bool], accept: bool = True) -> Generator:
+    def unicast(self, i: int, j: int, alive: list[bool],
+                accept: bool | Callable[[], bool] = True) -> Generator:
         """One attempt to send a data packet from ``i`` to ``j``.
 
         Args:
             i: Sender.
             j: Receiver.
             alive: Per node, whether it is up.
-            accept: Whether ``j`` has room; a full receiver does not ACK.
+            accept: Whether ``j`` has room; a full receiver does not ACK. A
+                callable is asked when the packet has arrived.
 
         Returns (through ``yield from``) a pair ``(data_received, acked)``.
         """
@@ -133,6 +135,7 @@ class Mac:
         preamble = yield from self._access(i, j)
         if preamble is None:
             return False, False
+        room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
         now = env.now
         end = now + preamble + self.data_air_s
@@ -143,12 +146,12 @@ class Mac:
             self.overhear_src_s[i] += preamble / self.t_w * (preamble / 2.0 + self.header_s)
         if not self.cfg.ack:
             yield env.timeout(end - now)
-            ok = alive[j] and accept and self.channel.received(tx, j, self.per_data)
+            ok = alive[j] and room() and self.channel.received(tx, j, self.per_data)
             if ok:
                 self._book_rx(j, now, preamble, end)
             return ok, ok
         yield env.timeout(end + self.turnaround_s - now)
-        got = alive[j] and accept and self.channel.received(tx, j, self.per_data)
+        got = alive[j] and room() and self.channel.received(tx, j, self.per_data)
         if got:
             self._book_rx(j, now, preamble, end)
         wait_end = env.now + self.ack_air_s

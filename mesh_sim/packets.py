@@ -8,9 +8,12 @@ from collections import deque
 class Packet:
     """One module's hourly report: up to three meter readings.
 
-    The simulator moves the same object from queue to queue; ``visited``
-    is the duplicate filter every node applies (a relay that already holds
-    or forwarded the packet acknowledges a repeat but does not forward it).
+    The simulator moves the same object from queue to queue; ``holders``
+    is the duplicate filter every node applies: a node that still holds the
+    packet (its ACK was lost, so the sender repeats it) acknowledges the
+    repeat but does not queue it twice. A node that has already passed the
+    packet on takes it again, so a packet caught in a transient routing loop
+    is forwarded, not lost.
 
     Attributes:
         origin: Index of the module that produced it.
@@ -18,12 +21,12 @@ class Packet:
         t_gen_s: Generation time.
         meters: Readings it carries.
         clock_error_s: Error of the module's clock when it stamped the readings.
-        visited: Nodes that have held it.
+        holders: Nodes whose queue holds it now.
         clean: False once any hop needed a retransmission or a re-route.
         delivered: Reached a concentrator.
     """
 
-    __slots__ = ("origin", "seq", "t_gen_s", "meters", "clock_error_s", "visited", "clean",
+    __slots__ = ("origin", "seq", "t_gen_s", "meters", "clock_error_s", "holders", "clean",
                  "delivered")
 
     def __init__(self, origin: int, seq: int, t_gen_s: float, meters: int,
@@ -33,7 +36,7 @@ class Packet:
         self.t_gen_s = t_gen_s
         self.meters = meters
         self.clock_error_s = clock_error_s
-        self.visited = [origin]
+        self.holders = [origin]
         self.clean = True
         self.delivered = False
 

@@ -174,9 +174,8 @@ class Subnet:
 
     def arrive(self, pkt: Packet, j: int) -> None:
         """``j`` decoded ``pkt``: deliver it at a concentrator, queue it at a relay."""
-        if j in pkt.visited:
+        if j in pkt.holders:
             return
-        pkt.visited.append(j)
         if self.is_conc[j]:
             if not pkt.delivered:
                 pkt.delivered = True
@@ -187,9 +186,20 @@ class Subnet:
                 if pkt.clean:
                     self.first_attempt += pkt.meters
             return
+        if not self.queues[j].push(pkt):
+            # Lost to a full relay queue (no-ACK MAC): count it like a full own queue.
+            self.dropped[pkt.origin] += pkt.meters
+            return
+        pkt.holders.append(j)
         self.relayed[j] += 1
-        self.queues[j].push(pkt)
         self.wake(j)
+
+    @staticmethod
+    def _release(queue: PacketQueue, i: int) -> None:
+        """Node ``i`` hands the head of its queue on."""
+        pkt = queue.pop()
+        if i in pkt.holders:
+            pkt.holders.remove(i)
 
     def forwarder(self, i: int):
         """Sends the head of module ``i``'s queue towards its concentrator."""
@@ -210,11 +220,13 @@ class Subnet:
                 got, _ = yield from mac.unicast(i, p, self.alive)
                 if got:
                     self.arrive(pkt, p)
-                queue.pop()
+                self._release(queue, i)
                 continue
             acked = False
             for _ in range(cfg.max_retries + 1):
-                room = self.is_conc[p] or not self.queues[p].full or p in pkt.visited
+                # The receiver decides at reception whether it has room (its queue
+                # may fill while the preamble is on air).
+                room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
                 got, acked = yield from mac.unicast(i, p, self.alive, room)
                 if got:
                     self.arrive(pkt, p)
@@ -225,7 +237,7 @@ class Subnet:
             if acked:
                 self.sync(i, p)
                 if queue and queue.head() is pkt:
-                    queue.pop()
+                    self._release(queue, i)
             elif self.alive[i] and self.parent[i] == p:
                 pkt.clean = False
                 self.link_failed(i, p)

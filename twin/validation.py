@@ -15,7 +15,16 @@ _NON_NEGATIVE_SUFFIXES = (
     "_kw", "_kva", "_kvar", "_kwh", "_kwp", "_m", "_m2", "_m3", "_a", "_kv", "_pu", "_s",
     "_min", "_mah", "_pct", "_percent", "minutes", "buildings", "floors", "entrances",
     "flats", "houses", "occupants", "per_floor", "per_building",
+    "_ma", "_ua", "_v", "_ppm", "_bytes", "_packets", "_per_s", "_per_day", "_h", "sigma_db", "days",
+    "_counter", "_retries", "_backoffs", "workers",
 )
+#: Mesh fields that must be strictly positive.
+_MESH_POSITIVE = ("mesh.mac.wake_interval_s", "mesh.traffic.report_interval_s", "mesh.days",
+                  "mesh.energy.battery.capacity_mah", "mesh.energy.battery.usable_fraction",
+                  "mesh.mac.queue_capacity_packets", "mesh.radio.data_bytes", "mesh.radio.ack_bytes",
+                  "mesh.topology.modules_per_concentrator_max", "mesh.topology.meters_per_concentrator_max")
+#: Physically possible transmit power of a module radio, dBm.
+TX_POWER_RANGE_DBM = (-30.0, 30.0)
 #: Allowed values of string fields: dotted key → allowed values.
 _CHOICES: dict[str, tuple[str, ...]] = {
     "grid.load_model": LOAD_MODELS,
@@ -36,7 +45,7 @@ def _walk(prefix: str, obj: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         name = f.name.lower()
-        if "share" in name or name.endswith("_fraction") or name.endswith("_probability"):
+        if "share" in name or name.endswith(("_fraction", "_probability", "_prr")):
             if not 0.0 <= value <= 1.0:
                 raise InputError(f"{key}: must be between 0 and 1, got {value}")
         elif name.endswith(_NON_NEGATIVE_SUFFIXES) and value < 0:
@@ -59,9 +68,43 @@ def check_config(cfg: DictConfig) -> None:
         raise InputError(
             f"grid.vminpu/grid.vmaxpu: need 0 < vminpu < vmaxpu, got {cfg.grid.vminpu} and {cfg.grid.vmaxpu}"
         )
-    for group in ("task", "site", "loads", "grid", "tracking"):
+    if "mesh" in cfg:
+        check_mesh(cfg)
+    for group in ("task", "site", "loads", "grid", "mesh", "tracking"):
+        if group not in cfg:
+            continue
         try:
             obj = OmegaConf.to_object(cfg[group])
         except (ValueError, TypeError) as exc:
             raise InputError(f"{group}: {str(exc).splitlines()[0]}") from exc
         _walk(group, obj)
+
+
+def check_mesh(cfg: DictConfig) -> None:
+    """Choices and physical limits of the ``mesh`` group (one line naming the key)."""
+    from mesh_sim.bands import BANDS
+    from mesh_sim.bands import Environment
+    from mesh_sim.config import MAX_HOPS_LIMIT
+
+    mesh = cfg.mesh
+    choices = {"mesh.radio.band": tuple(BANDS), "mesh.mac.protocol": ("csma", "aloha"),
+               "mesh.radio.environment": tuple(e.value for e in Environment),
+               "mesh.radio.indoor_model": ("p1238", "multiwall")}
+    for key, allowed in choices.items():
+        value = str(OmegaConf.select(cfg, key))
+        if value not in allowed:
+            raise InputError(f"{key}: '{value}' is not allowed; allowed: {', '.join(allowed)}")
+    hops = mesh.topology.max_hops
+    if not 1 <= hops <= MAX_HOPS_LIMIT:
+        raise InputError(f"mesh.topology.max_hops: must be in 1..{MAX_HOPS_LIMIT} (DMesh limit), got {hops}")
+    tx = mesh.radio.tx_power_dbm
+    low, high = TX_POWER_RANGE_DBM
+    if tx is not None and not low <= tx <= high:
+        raise InputError(f"mesh.radio.tx_power_dbm: must be between {low:g} and {high:g} dBm, got {tx}")
+    for key in _MESH_POSITIVE:
+        value = OmegaConf.select(cfg, key)
+        if value is not None and value <= 0:
+            raise InputError(f"{key}: must be > 0, got {value}")
+    for k, fault in enumerate(mesh.faults):
+        if fault.kind not in ("node_down", "fade"):
+            raise InputError(f"mesh.faults[{k}].kind: '{fault.kind}' is not allowed; allowed: node_down, fade")
