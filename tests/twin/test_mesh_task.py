@@ -1,0 +1,102 @@
+"""``task=mesh`` and ``task=validate``: files, keys other tools read, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from scenarios.errors import InputError
+
+#: A small multi-storey site and a short run.
+SMALL = ["task=mesh", "tracking=off", "site=district", "site.buildings=1", "site.streets=1", "site.entrances=2",
+         "site.floors=5", "site.flats_per_floor=2", "mesh.days=0.5", "mesh.drain_h=1", "task.workers=1"]
+SUMMARY_KEYS = ("modules", "meters", "concentrators", "pdr_final", "pdr_first_attempt", "latency_p50_s",
+                "latency_p95_s", "max_hops", "broadcast_latency_mean_s", "broadcast_latency_p95_s",
+                "battery_life_years_min", "battery_life_years_median", "relayed_per_day_max",
+                "dropped_readings", "events_per_s")
+
+
+def test_mesh_task_writes_summary_nodes_and_plots(run_task) -> None:
+    summary, out = run_task("m", SMALL)
+    on_disk = json.loads((out / "summary.json").read_text())
+    for key in SUMMARY_KEYS:
+        assert key in on_disk, key
+    nodes = pd.read_csv(out / "nodes.csv")
+    modules = nodes[nodes["kind"] == "module"]
+    assert len(modules) == on_disk["modules"] and modules["meters"].sum() == on_disk["meters"]
+    assert (nodes["kind"] == "concentrator").sum() == on_disk["concentrators"] == 1
+    for col in ("hops", "parent_id", "link_margin_db", "delivery", "relayed_per_day", "battery_life_years"):
+        assert col in nodes.columns
+    assert on_disk["max_hops"] == modules["hops"].max()
+    assert on_disk["pdr_final"] == pytest.approx(modules["readings_delivered"].sum()
+                                                 / modules["readings_generated"].sum())
+    assert on_disk["battery_life_years_min"] == pytest.approx(modules["battery_life_years"].min(), rel=1e-3)
+    for png in ("topology.png", "battery_life.png", "latency_cdf.png"):
+        assert (out / png).stat().st_size > 10_000, png
+    assert pd.read_csv(out / "unreachable.csv").empty
+
+
+def test_mesh_task_same_seed_same_nodes(run_task) -> None:
+    _, a = run_task("a", [*SMALL, "task.plots=false"])
+    _, b = run_task("b", [*SMALL, "task.plots=false"])
+    _, c = run_task("c", [*SMALL, "task.plots=false", "seed=5"])
+    assert (a / "nodes.csv").read_bytes() == (b / "nodes.csv").read_bytes()
+    assert (a / "nodes.csv").read_bytes() != (c / "nodes.csv").read_bytes()
+
+
+def test_unreachable_module_is_reported_not_a_crash(run_task) -> None:
+    # At 2.4 GHz, -20 dBm and one hop at most, far floors cannot reach the concentrator.
+    summary, out = run_task("u", [*SMALL, "mesh.radio.band=2400", "mesh.radio.tx_power_dbm=-20",
+                                  "mesh.topology.max_hops=1", "site.floors=9", "task.plots=false"])
+    missing = pd.read_csv(out / "unreachable.csv")
+    assert len(missing) == summary["unreachable_modules"] > 0
+    assert (missing["status"] == "unreachable").all()
+    assert missing["best_link_margin_db"].notna().all()  # their best link, for the planner
+    assert summary["pdr_final"] < 1.0
+
+
+def test_fault_on_unknown_node_is_input_error(run_task) -> None:
+    with pytest.raises(InputError, match=r"mesh.faults\[0\].node_id"):
+        run_task("f", [*SMALL, "+mesh.faults=[{kind: node_down, node_id: NOPE, at_h: 1}]"])
+
+
+def test_concentrator_outage_delays_but_keeps_readings(run_task) -> None:
+    summary, out = run_task("o", [*SMALL, "task.plots=false", "mesh.drain_h=4",
+                                  "+mesh.faults=[{kind: node_down, node_id: J01, at_h: 2, duration_h: 2}]"])
+    assert summary["pdr_final"] == 1.0
+    assert pd.read_csv(out / "latency.csv")["latency_s"].max() > 3600.0
+
+
+@pytest.mark.parametrize("override, key", [
+    ("mesh.radio.band=999", "mesh.radio.band"),
+    ("mesh.topology.max_hops=31", "mesh.topology.max_hops"),
+    ("mesh.radio.tx_power_dbm=-80", "mesh.radio.tx_power_dbm"),
+    ("mesh.energy.battery.capacity_mah=-5", "mesh.energy.battery.capacity_mah"),
+    ("mesh.mac.protocol=tdma", "mesh.mac.protocol"),
+])
+def test_bad_mesh_input_exits_2_with_one_line(override, key, tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "twin.cli", "task=mesh", override, "tracking=off",
+                           f"hydra.run.dir={tmp_path}/r"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0], proc.stderr
+
+
+def test_validate_task_writes_report_with_required_checks(run_task) -> None:
+    summary, out = run_task("v", ["task=validate", "tracking=off", "task.subnet_days=0.5",
+                                  "task.aloha_packets=4000"])
+    rows = json.loads((out / "report.json").read_text())
+    names = {r["name"] for r in rows}
+    assert {"aloha_throughput", "fspl_band_ratio", "battery_life_claim", "broadcast_latency_claim",
+            "delivery_claim", "delivery_2400mhz_same_building"} <= names
+    for r in rows:
+        assert set(r) >= {"name", "expected", "simulated", "tolerance", "passed"}
+    assert summary["checks"] == len(rows) and summary["passed"] + summary["failed"] == len(rows)
+    by = {r["name"]: r for r in rows}
+    assert by["aloha_throughput"]["passed"] and by["fspl_band_ratio"]["passed"]
+    assert (out / "report.md").read_text().count("|") > 20
+    assert (out / "aloha.png").is_file()
