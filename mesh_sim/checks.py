@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -149,20 +149,22 @@ def battery_life_claim(cfg: MeshConfig, seed: int, days: float = 2.0) -> Check:
                  {"relayed_per_day": relay.relayed_per_day, "avg_current_ua": relay.avg_current_ua})
 
 
-CheckFn = Callable[..., Check]
 
-
-#: The full-subnet site of the claims: 240 modules, 720 meters, one J100UC
-#: (the same as ``+experiment=mesh_subnet_240``).
-FULL_SUBNET_SITE = dict(buildings=2, streets=1, entrances=4, floors=10, flats_per_floor=3,
-                        water=True, gas=True, group_meters=False)
+#: The preset whose site is the full subnet of the claims (240 modules, 720
+#: meters, one J100UC); read from its file so that both stay one definition.
+FULL_SUBNET_PRESET = "mesh_subnet_240"
 
 
 def full_subnet_site(seed: int):
-    """The 240-module, 720-meter site of the subnet claims."""
+    """The site of ``+experiment=mesh_subnet_240``: 240 modules, 720 meters."""
+    from importlib import resources
+
+    from omegaconf import OmegaConf
+
     from scenarios.generators.district import DistrictConfig, make_district
 
-    return make_district(DistrictConfig(**FULL_SUBNET_SITE), seed)
+    preset = OmegaConf.load(str(resources.files("experiments") / f"{FULL_SUBNET_PRESET}.yaml"))
+    return make_district(DistrictConfig(**OmegaConf.to_container(preset.site)), seed)
 
 
 def subnet_claims(cfg: MeshConfig, seed: int, days: float = 3.0) -> list[Check]:

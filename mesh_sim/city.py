@@ -10,12 +10,13 @@ index), so the split is reproducible and the runs are independent.
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
 from mesh_sim.config import MeshConfig
+from mesh_sim.control import resolve_faults
 from mesh_sim.propagation import Nodes, nodes_from_site
 from mesh_sim.records import MeshResult
 from mesh_sim.subnet import Subnet
@@ -74,8 +75,10 @@ def _spec(name: str, nodes: Nodes, modules: list[int], site, concs: list[int], s
 
 
 def run_subnet(spec: SubnetSpec, cfg: MeshConfig, progress: Callable[[int], None] | None = None) -> MeshResult:
-    """Simulates one subnet."""
-    return Subnet(spec.nodes, spec.meters, spec.is_concentrator, cfg, spec.seed).run(progress)
+    """Simulates one subnet, with the faults of its own nodes."""
+    faults = [f for f in cfg.faults if f.node_id in spec.nodes.node_ids]
+    return Subnet(spec.nodes, spec.meters, spec.is_concentrator, replace(cfg, faults=faults),
+                  spec.seed).run(progress)
 
 
 def merge(results: list[MeshResult]) -> MeshResult:
@@ -124,8 +127,12 @@ def run_site(site, cfg: MeshConfig, seed: int, workers: int = 1,
         seed: Master seed.
         workers: Parallel processes; 1 runs in this process (with progress).
         progress: Called with simulated hours done (single-process runs only).
+
+    Raises:
+        InputError: A fault names no node of the site.
     """
     specs = split_site(site, seed)
+    resolve_faults(tuple(i for s in specs for i in s.nodes.node_ids), cfg.faults)
     if workers <= 1 or len(specs) == 1:
         return merge([run_subnet(s, cfg, progress if len(specs) == 1 else None) for s in specs])
     with ProcessPoolExecutor(max_workers=min(workers, len(specs))) as pool:

@@ -16,6 +16,8 @@ MAX_HOPS_LIMIT = 30
 MODULES_PER_CONCENTRATOR_MAX = 240
 #: Meters one J100UC serves (DOMAIN.md).
 METERS_PER_CONCENTRATOR_MAX = 720
+#: Kinds of injected fault (``FaultConfig.kind``).
+FAULT_KINDS = ("node_down", "fade")
 
 
 @dataclass

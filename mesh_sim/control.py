@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from mesh_sim.config import FaultConfig
+from mesh_sim.config import FAULT_KINDS, FaultConfig
+from scenarios.errors import InputError
 
 #: A flood is decoded only by modules within this margin of sensitivity.
 FLOOD_MARGIN_MIN_DB = -6.0
@@ -44,8 +45,8 @@ def start(net) -> None:
         env.process(_fading(net))
     if cfg.topology.refresh_h > 0:
         env.process(_refresh(net))
-    for fault in cfg.faults:
-        env.process(_fault(net, fault))
+    for i, fault in resolve_faults(net.nodes.node_ids, cfg.faults):
+        env.process(_fault(net, i, fault))
     if cfg.interference.rate_per_s > 0:
         env.process(_interference(net))
 
@@ -155,7 +156,6 @@ def _fading(net):
         yield net.env.timeout(period)
         epoch += 1
         net.link.update(epoch)
-        net.channel.pw_mw = net.link.pw_mw
 
 
 def _refresh(net):
@@ -167,11 +167,23 @@ def _refresh(net):
         net.reroute()
 
 
-def _fault(net, fault: FaultConfig):
-    ids = net.nodes.node_ids
-    if fault.node_id not in ids:
-        raise ValueError(f"mesh.faults: unknown node_id {fault.node_id!r}")
-    i = ids.index(fault.node_id)
+def resolve_faults(node_ids: tuple[str, ...], faults: list[FaultConfig]) -> list[tuple[int, FaultConfig]]:
+    """``(node index, fault)`` per fault, checked before the run starts.
+
+    Raises:
+        InputError: Naming ``mesh.faults[k]`` for an unknown kind or node id.
+    """
+    out = []
+    for k, fault in enumerate(faults):
+        if fault.kind not in FAULT_KINDS:
+            raise InputError(f"mesh.faults[{k}].kind: {fault.kind!r} is not one of {', '.join(FAULT_KINDS)}")
+        if fault.node_id not in node_ids:
+            raise InputError(f"mesh.faults[{k}].node_id: unknown node {fault.node_id!r}")
+        out.append((node_ids.index(fault.node_id), fault))
+    return out
+
+
+def _fault(net, i: int, fault: FaultConfig):
     yield net.env.timeout(fault.at_h * 3600.0)
     _apply(net, i, fault, on=True)
     if fault.duration_h is None or math.isinf(fault.duration_h):
@@ -191,7 +203,6 @@ def _apply(net, i: int, fault: FaultConfig, on: bool) -> None:
             net.wake(i)
     else:
         net.link.set_node_loss(i, fault.loss_db if on else 0.0)
-        net.channel.pw_mw = net.link.pw_mw
 
 
 def _interference(net):

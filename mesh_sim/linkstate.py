@@ -8,7 +8,8 @@ epoch, and the draw is a pure function of seed, epoch and node ids). A
 ``fade`` fault adds loss to every link of one node while it lasts.
 
 The simulator reads ``pw_mw`` (nested lists: fast scalar access in the event
-loop); routing reads ``prr`` and ``margin_db`` (numpy).
+loop; updated in place, so the channel's reference stays current); routing
+reads ``prr`` and ``margin_db`` (numpy).
 """
 
 from __future__ import annotations
@@ -88,16 +89,16 @@ class LinkState:
         self.margin_db = self.rssi_dbm - self.band.sensitivity_dbm
         self.prr = 1.0 - per_from_rssi(self.rssi_dbm, self.band, self.cfg.data_bytes)
         np.fill_diagonal(self.prr, 0.0)
-        self.pw_mw = (10.0 ** (self.rssi_dbm / 10.0)).tolist()
+        pw_mw = (10.0 ** (self.rssi_dbm / 10.0)).tolist()
+        if hasattr(self, "pw_mw"):
+            self.pw_mw[:] = pw_mw  # in place: a Channel holding this list sees the change
+        else:
+            self.pw_mw = pw_mw
 
     def set_node_loss(self, index: int, loss_db: float) -> None:
         """Adds ``loss_db`` to every link of node ``index`` (0 clears it)."""
         self.node_loss_db[index] = loss_db
         self.update()
-
-    def audible(self, threshold_dbm: float) -> np.ndarray:
-        """Bool matrix: receiver (column) gets the transmitter (row) above ``threshold_dbm``."""
-        return self.rssi_dbm >= threshold_dbm
 
 
 class PerTable:

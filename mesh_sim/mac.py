@@ -137,23 +137,15 @@ class Mac:
             return False, False
         room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
-        now = env.now
-        end = now + preamble + self.data_air_s
-        tx = self.channel.transmit(i, now, end)
-        self.tx_s[i] += end - now
-        self.packets_handled[i] += 1
+        tx = self._on_air(i, preamble)
         if preamble > 0.0:
             self.overhear_src_s[i] += preamble / self.t_w * (preamble / 2.0 + self.header_s)
-        if not self.cfg.ack:
-            yield env.timeout(end - now)
-            ok = alive[j] and room() and self.channel.received(tx, j, self.per_data)
-            if ok:
-                self._book_rx(j, now, preamble, end)
-            return ok, ok
-        yield env.timeout(end + self.turnaround_s - now)
+        yield env.timeout(tx.end_s + (self.turnaround_s if self.cfg.ack else 0.0) - env.now)
         got = alive[j] and room() and self.channel.received(tx, j, self.per_data)
         if got:
-            self._book_rx(j, now, preamble, end)
+            self._book_rx(j, tx.start_s, preamble, tx.end_s)
+        if not self.cfg.ack:
+            return got, got
         wait_end = env.now + self.ack_air_s
         self.rx_s[i] += self.turnaround_s + self.ack_air_s
         if not got:
@@ -168,6 +160,14 @@ class Mac:
             self.last_contact[j][i] = env.now
         return True, acked
 
+    def _on_air(self, i: int, preamble_s: float) -> Transmission:
+        """Puts ``i``'s preamble and packet on air now and books its TX time."""
+        now = self.env.now
+        tx = self.channel.transmit(i, now, now + preamble_s + self.data_air_s)
+        self.tx_s[i] += tx.end_s - now
+        self.packets_handled[i] += 1
+        return tx
+
     def _book_rx(self, j: int, start_s: float, preamble_s: float, end_s: float) -> None:
         """Books the receiver's radio-on time for a packet it decoded."""
         if self.always_on[j]:
@@ -181,12 +181,8 @@ class Mac:
         preamble = yield from self._access(i, None)
         if preamble is None:
             return None
-        now = self.env.now
-        end = now + preamble + self.data_air_s
-        tx = self.channel.transmit(i, now, end)
-        self.tx_s[i] += end - now
-        self.packets_handled[i] += 1
-        yield self.env.timeout(end - now)
+        tx = self._on_air(i, preamble)
+        yield self.env.timeout(tx.end_s - self.env.now)
         return tx
 
     def book_broadcast_rx(self, j: int, tx: Transmission) -> None:

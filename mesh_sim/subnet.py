@@ -223,10 +223,10 @@ class Subnet:
                 self._release(queue, i)
                 continue
             acked = False
+            # The receiver decides at reception whether it has room (its queue
+            # may fill while the preamble is on air).
+            room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
             for _ in range(cfg.max_retries + 1):
-                # The receiver decides at reception whether it has room (its queue
-                # may fill while the preamble is on air).
-                room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
                 got, acked = yield from mac.unicast(i, p, self.alive, room)
                 if got:
                     self.arrive(pkt, p)

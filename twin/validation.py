@@ -84,7 +84,7 @@ def check_mesh(cfg: DictConfig) -> None:
     """Choices and physical limits of the ``mesh`` group (one line naming the key)."""
     from mesh_sim.bands import BANDS
     from mesh_sim.bands import Environment
-    from mesh_sim.config import MAX_HOPS_LIMIT
+    from mesh_sim.config import FAULT_KINDS, MAX_HOPS_LIMIT
 
     mesh = cfg.mesh
     choices = {"mesh.radio.band": tuple(BANDS), "mesh.mac.protocol": ("csma", "aloha"),
@@ -106,5 +106,6 @@ def check_mesh(cfg: DictConfig) -> None:
         if value is not None and value <= 0:
             raise InputError(f"{key}: must be > 0, got {value}")
     for k, fault in enumerate(mesh.faults):
-        if fault.kind not in ("node_down", "fade"):
-            raise InputError(f"mesh.faults[{k}].kind: '{fault.kind}' is not allowed; allowed: node_down, fade")
+        if fault.kind not in FAULT_KINDS:
+            raise InputError(f"mesh.faults[{k}].kind: '{fault.kind}' is not allowed; "
+                             f"allowed: {', '.join(FAULT_KINDS)}")

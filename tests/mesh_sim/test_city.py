@@ -118,3 +118,20 @@ def test_merge_pads_broadcast_rows():
 
     m = merge([res([[1.0, 2.0], [3.0, 4.0]]), res([[5.0]])])
     np.testing.assert_array_equal(m.broadcast_latency_s, [[1.0, 2.0, 5.0], [3.0, 4.0, np.nan]])
+
+
+def test_fault_reaches_only_its_own_subnet(site):
+    """A fault on the second J100UC stops that subnet alone; a fault on no node is bad input."""
+    from mesh_sim.config import FaultConfig
+    from scenarios.errors import InputError
+
+    second = site.concentrators[1].concentrator_id
+    down = replace(CFG, faults=[FaultConfig(kind="node_down", node_id=second, at_h=0.0)])
+    res = run_site(site, down, 3, workers=1)
+    by_conc = {r.node_id: r for r in res.nodes if r.kind == "concentrator"}
+    assert by_conc[second].status == "down"
+    assert by_conc[site.concentrators[0].concentrator_id].status == "ok"
+    served = {r.concentrator_id for r in res.nodes if r.kind == "module" and r.readings_delivered > 0}
+    assert served == {site.concentrators[0].concentrator_id}
+    with pytest.raises(InputError, match=r"mesh\.faults\[0\]\.node_id"):
+        run_site(site, replace(CFG, faults=[FaultConfig(node_id="NOPE")]), 3, workers=1)

@@ -26,7 +26,6 @@ from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
 from mesh_sim.outputs import write_mesh_outputs
 from mesh_sim.summary import summarize
-from scenarios.errors import InputError
 from twin import pipeline
 from twin.progress import stages
 
@@ -46,22 +45,12 @@ def write_unreachable(path: Path, result) -> list[str]:
     return lines
 
 
-def check_faults(mesh: MeshConfig, site) -> None:
-    """Every fault names a module or concentrator of the site."""
-    ids = {m.module_id for m in site.modules} | {c.concentrator_id for c in site.concentrators}
-    for k, fault in enumerate(mesh.faults):
-        if fault.node_id not in ids:
-            raise InputError(f"mesh.faults[{k}].node_id: '{fault.node_id}' is no module or concentrator "
-                             f"of site '{site.name}'")
-
-
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
     mesh = mesh_config(cfg)
     workers = cfg.task.workers or os.cpu_count() or 1
     with stages(["site", "simulate", "write"]) as step:
         site = pipeline.build_site(cfg.site, cfg.seed)
-        check_faults(mesh, site)
         step("simulate")
         hours = int(mesh.days * 24 + mesh.drain_h)
         with tqdm(total=hours, desc="mesh", unit="h", file=sys.stderr, leave=False) as bar:
