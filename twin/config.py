@@ -17,11 +17,13 @@ from omegaconf import MISSING
 from grid_model.households.config import HouseholdConfig
 from grid_model.weather import WeatherConfig
 from mesh_sim.config import MeshConfig
+from twin.control.config import DRConfig
+from twin.control.tariffs import TariffConfig
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid", "mesh", "validate")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -82,6 +84,13 @@ class ValidateTaskConfig(TaskConfig):
     name: str = "validate"
     subnet_days: float = 3.0
     aloha_packets: int = 20_000
+
+
+@dataclass
+class DRTaskConfig(TaskConfig):
+    """``task=dr``: DR and DLM strategies side by side (settings in the ``dr`` group)."""
+
+    name: str = "dr"
 
 
 @dataclass
@@ -227,6 +236,8 @@ class AppConfig:
         loads: Household loads.
         grid: Network and power-flow settings.
         mesh: DMesh radio network settings.
+        dr: Demand response and local demand management.
+        tariff: Electricity tariff (bills, tariff zones for DR and DLM).
         tracking: MLflow tracking.
         seed: Master seed; same seed, same outputs.
     """
@@ -236,6 +247,8 @@ class AppConfig:
     loads: Any = MISSING
     grid: GridConfig = field(default_factory=GridConfig)
     mesh: Any = MISSING
+    dr: Any = MISSING
+    tariff: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
 
@@ -246,6 +259,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "grid"): GridTaskConfig,
     ("task", "mesh"): MeshTaskConfig,
     ("task", "validate"): ValidateTaskConfig,
+    ("task", "dr"): DRTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
@@ -255,6 +269,8 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("loads", "csv"): CsvLoadsConfig,
     ("grid", "default"): GridConfig,
     ("mesh", "default"): MeshConfig,
+    ("dr", "default"): DRConfig,
+    ("tariff", "default"): TariffConfig,
     ("tracking", "default"): TrackingConfig,
 }
 

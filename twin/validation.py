@@ -70,7 +70,11 @@ def check_config(cfg: DictConfig) -> None:
         )
     if "mesh" in cfg:
         check_mesh(cfg)
-    for group in ("task", "site", "loads", "grid", "mesh", "tracking"):
+    if "dr" in cfg and "tariff" in cfg:
+        from twin.control.validation import check_dr
+
+        check_dr(cfg)
+    for group in ("task", "site", "loads", "grid", "mesh", "dr", "tracking"):
         if group not in cfg:
             continue
         try:

@@ -16,6 +16,9 @@ from scenarios.errors import InputError
 #: Socket classes in column order of the ``allow`` array (DOMAIN.md, DR/DLM).
 SOCKET_CLASSES: tuple[str, ...] = ("RED", "YELLOW", "GREEN")
 RED, YELLOW, GREEN = 0, 1, 2
+#: YELLOW circuits a local controller can switch one by one (columns of ``yellow_allow``):
+#: room heating/air conditioning, fridge, kettle, microwave.
+YELLOW_DEVICES: tuple[str, ...] = ("hvac", "fridge", "kettle", "microwave")
 
 #: Representative day of year of each season (mid-month of its middle month).
 SEASON_DAY_OF_YEAR: dict[str, int] = {"winter": 15, "spring": 105, "summer": 196, "autumn": 288}

@@ -85,3 +85,11 @@ class EVBank:
         """Energy still needed by cars plugged in (or arriving later) at ``minute``."""
         plugged = minute < self.depart[self._rows, self.session]
         return np.where(plugged, self.remaining_kwh, 0.0)
+
+    def urgent(self, minute: int, margin_min: int) -> np.ndarray:
+        """(n,) bool: a plugged-in car needs all its remaining plug-in time (less ``margin_min``) to charge."""
+        s = self.session
+        depart = self.depart[self._rows, s]
+        plugged = (minute >= self.arrive[self._rows, s]) & (minute < depart)
+        need_min = np.where(self.kw > 0, self.remaining_kwh * 60.0 / np.maximum(self.kw, 1e-9), 0.0)
+        return plugged & (self.remaining_kwh > 1e-9) & (need_min + margin_min >= depart - minute)

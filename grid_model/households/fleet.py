@@ -14,7 +14,7 @@ import numpy as np
 
 from grid_model.households import streams as st
 from grid_model.households.appliances import build_schedules
-from grid_model.households.config import GREEN, SOCKET_CLASSES, YELLOW, HouseholdConfig
+from grid_model.households.config import GREEN, SOCKET_CLASSES, YELLOW, YELLOW_DEVICES, HouseholdConfig
 from grid_model.households.cycles import DISHWASHER_P_KW, DISHWASHER_Q_KVAR, WASHING_P_KW, WASHING_Q_KVAR, CycleBank
 from grid_model.households.ev import EVBank
 from grid_model.households.homes import draw_homes
@@ -55,7 +55,14 @@ class HouseholdFleet:
         minute: Next minute to step.
         fridge, tank, room: Thermal models (``temp_c`` holds the state).
         deferred_kwh: GREEN cycle and EV energy postponed by GREEN-off minutes (n,).
+        deferrable_served_kwh: Washing-machine, dishwasher and EV energy
+            drawn so far (n,); with :meth:`pending_kwh` and the EV energy not
+            served it is the same whatever the control (energy conservation).
         comfort_violation_min: Device → minutes outside its comfort band (n,).
+        yellow_kw: Power of each YELLOW circuit in the last minute stepped,
+            (n, 4), columns :data:`YELLOW_DEVICES`.
+        yellow_rating_kw: Rated power of each YELLOW circuit (n, 4) (0 where
+            the home has no such device).
     """
 
     def __init__(self, consumers: list[Consumer], cfg: HouseholdConfig, weather: Weather, seed: int,
@@ -96,17 +103,22 @@ class HouseholdFleet:
         self.minute = 0
         self._lost_kwh = np.zeros(n)
         self.deferred_kwh = np.zeros(n)
+        self.deferrable_served_kwh = np.zeros(n)
         self.comfort_violation_min = {k: np.zeros(n, dtype=int) for k in ("fridge", "water_heater", "room")}
         self.p_kw, self.q_kvar = np.zeros((n, minutes)), np.zeros((n, minutes))
         self.p_kw_by_class = {c: np.zeros((n, minutes)) for c in SOCKET_CLASSES}
         self.p_kw_by_appliance = {a: np.zeros((n, minutes)) for a in APPLIANCE_CLASS} if record_appliances else {}
+        self.yellow_kw = np.zeros((n, len(YELLOW_DEVICES)))
+        self.yellow_rating_kw = np.stack([self.room.heater_kw + self.room.ac_kw, hp.fridge_kw,
+                                          np.full(n, cfg.kettle_kw), np.full(n, cfg.microwave_kw)], axis=1)
 
     def _heat_sp(self, minute: int) -> float:
         m = minute % 1440
         night = m < 360 or m >= 1380
         return self.cfg.heating_setpoint_c - (self.cfg.heating_night_setback_c if night else 0.0)
 
-    def step(self, minute: int, allow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, minute: int, allow: np.ndarray | None = None,
+             yellow_allow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Advances the fleet by one minute.
 
         Args:
@@ -114,6 +126,9 @@ class HouseholdFleet:
             allow: (n, 3) bool, columns RED, YELLOW, GREEN: which socket classes
                 are powered this minute; ``None`` powers all. RED is always
                 powered whatever its column says.
+            yellow_allow: Optional (n, 4) bool, columns :data:`YELLOW_DEVICES`:
+                switches single YELLOW circuits off (a circuit runs when both
+                its class column and its own column allow it).
 
         Returns:
             (p_kw, q_kvar) of every home this minute, shape (n,).
@@ -128,20 +143,31 @@ class HouseholdFleet:
             if allow.shape != (n, 3):
                 raise ValueError(f"HouseholdFleet.step: allow has shape {allow.shape}, expected ({n}, 3)")
             yellow, green = allow[:, YELLOW], allow[:, GREEN]
+        if yellow_allow is None:
+            y_hvac = y_fridge = y_kettle = y_micro = yellow
+        else:
+            yellow_allow = np.asarray(yellow_allow, dtype=bool)
+            if yellow_allow.shape != (n, len(YELLOW_DEVICES)):
+                raise ValueError(f"HouseholdFleet.step: yellow_allow has shape {yellow_allow.shape}, "
+                                 f"expected ({n}, {len(YELLOW_DEVICES)})")
+            y_hvac, y_fridge, y_kettle, y_micro = (yellow & yellow_allow[:, k] for k in range(len(YELLOW_DEVICES)))
         ev = self.events
-        kettle = ev.kettle_kw[:, t] * yellow
-        micro = ev.microwave_kw[:, t] * yellow
-        self._lost_kwh += (ev.kettle_kw[:, t] + ev.microwave_kw[:, t]) * ~yellow / 60.0
-        fridge = self.fridge.step(yellow)
+        kettle = ev.kettle_kw[:, t] * y_kettle
+        micro = ev.microwave_kw[:, t] * y_micro
+        self._lost_kwh += (ev.kettle_kw[:, t] * ~y_kettle + ev.microwave_kw[:, t] * ~y_micro) / 60.0
+        fridge = self.fridge.step(y_fridge)
         gains = self.red_p[:, t] + PERSON_GAIN_KW * self.active[:, t]
         heat_sp = self._heat_sp(t)
-        heater, ac = self.room.step(yellow, heat_sp, cfg.cooling_setpoint_c, float(self.weather.temp_c[t]),
+        heater, ac = self.room.step(y_hvac, heat_sp, cfg.cooling_setpoint_c, float(self.weather.temp_c[t]),
                                     float(self.weather.irradiance_w_m2[t]), gains)
+        self.yellow_kw[:, 0], self.yellow_kw[:, 1], self.yellow_kw[:, 2], self.yellow_kw[:, 3] = (
+            heater + ac, fridge, kettle, micro)
         tank = self.tank.step(green, ev.hot_water_l_per_min[:, t])
         wp, wq, wd = self.washer.step(ev.washing_requests[:, t], green)
         dp, dq, dd = self.dishwasher.step(ev.dishwasher_requests[:, t], green)
         ep, eq, ed = self.ev.step(t, green)
         self.deferred_kwh += wd + dd + ed
+        self.deferrable_served_kwh += (wp + dp + ep) / 60.0
         self._count_comfort(t, heat_sp)
         y_p = kettle + micro + fridge + heater + ac
         g_p = tank + wp + dp + ep

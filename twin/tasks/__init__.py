@@ -4,11 +4,12 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import grid, mesh, simulate, validate
+from twin.tasks import dr, grid, mesh, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
     "grid": grid.run,
     "mesh": mesh.run,
     "validate": validate.run,
+    "dr": dr.run,
 }

@@ -1,0 +1,129 @@
+"""``dr/report.md``: the comparison in words, with the verdict on the 40 % claim and why."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twin.control.closed_loop import StrategyRun
+from twin.control.study import Study
+
+_COLUMNS = [("strategy", "strategy", "{}"), ("peak_kw", "peak kW", "{:.0f}"),
+            ("max_loading_pct", "peak loading %", "{:.0f}"), ("minutes_over_rating", "min over rating", "{}"),
+            ("energy_shifted_kwh", "shifted kWh", "{:.0f}"), ("energy_not_served_kwh", "not served kWh", "{:.1f}"),
+            ("comfort_violation_minutes", "comfort home-min", "{}"),
+            ("mean_command_latency_s", "latency s", "{:.1f}"), ("customer_cost_total", "bills", "{:.0f}"),
+            ("losses_kwh", "losses kWh", "{:.1f}")]
+
+
+def _fmt(fmt: str, value: Any) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    return fmt.format(value)
+
+
+def _clock(study: Study, minute: int) -> str:
+    from datetime import timedelta
+
+    return (study.start + timedelta(minutes=int(minute))).strftime("%H:%M")
+
+
+def write_report(path: Path, study: Study, runs: dict[tuple[str, float], StrategyRun], rows: list[dict[str, Any]],
+                 sweep: list[dict[str, Any]], figures: dict[str, Any], claim: float) -> None:
+    """Writes the Markdown report."""
+    dr = study.plan.cfg
+    lines = ["# Demand response and local load management, side by side", "",
+             f"{study.fleet.n} homes, transformer {study.rating_kva:.0f} kVA, {study.fleet.minutes} minutes from "
+             f"{study.start:%Y-%m-%d %H:%M}, tariff `{study.tariff.name}`, participation {dr.participation:.0%}, "
+             f"central trigger `{dr.central.trigger}`, DLM threshold {dr.dlm.threshold_kw:g} kW "
+             f"(peak {dr.dlm.peak_threshold_kw:g}, night {dr.dlm.night_threshold_kw:g}), "
+             f"command delays: {study.latency_source}.", "",
+             "| " + " | ".join(h for _, h, _ in _COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(f, r[k]) for k, _, f in _COLUMNS) + " |")
+    lines += ["", f"## Is about {claim:.0%} participation enough?", ""]
+    lines += verdict(study, runs, rows, sweep, claim)
+    lines += ["", "## Strategy by strategy", ""] + _per_strategy(rows)
+    lines += ["", "Definitions of every column: `twin/control/comparison.py` and docs/dr-model.md.",
+              f"Deferred-energy conservation error (largest per home, all runs): "
+              f"{figures['deferred_energy_conservation_error_kwh']:.2e} kWh."]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _split(study: Study, run: StrategyRun) -> str:
+    t = int(np.argmax(run.loading_pct))
+    red, yellow, green = run.p_class_kw[:, t]
+    return (f"{run.loading_pct[t]:.0f} % at {_clock(study, t)} (RED {red:.0f} kW, YELLOW {yellow:.0f} kW, "
+            f"GREEN {green:.0f} kW)")
+
+
+def verdict(study: Study, runs: dict[tuple[str, float], StrategyRun], rows: list[dict[str, Any]],
+            sweep: list[dict[str, Any]], claim: float) -> list[str]:
+    """Bullet points: the answer, what was there to switch at the peak, where the remaining overload is."""
+    out = []
+    none = runs.get(("none", 0.0))
+    at = runs.get(("combined", claim))
+    if none is not None:
+        over = int((none.loading_pct > 100).sum())
+        if over == 0:
+            out.append(f"- Without control the transformer stays within rating (peak {none.loading_pct.max():.0f} %): "
+                       "there is nothing to fix on this feeder.")
+        else:
+            t = int(np.argmax(none.loading_pct))
+            flexible = none.p_class_kw[1, t] + none.p_class_kw[2, t]
+            need = none.p_trafo_kw[t] * (1 - 100.0 / none.loading_pct[t])
+            out.append(f"- Without control: {over} minutes over rating, worst {_split(study, none)}. Keeping that "
+                       f"minute within rating means removing about {need:.0f} kW; {claim:.0%} of the homes hold "
+                       f"about {claim * flexible:.0f} kW of it in YELLOW and GREEN sockets, and YELLOW can only be "
+                       f"off {study.plan.cfg.guard.yellow_max_off_min} min at a time (rotated over "
+                       f"{study.plan.cfg.central.rotation_groups} groups by central DR).")
+    if at is not None:
+        over = int((at.loading_pct > 100).sum())
+        out.append(f"- **{'Yes' if over == 0 else 'No'}** on this feeder: with {claim:.0%} of homes in combined "
+                   f"DR + DLM, {over} minutes are over rating; worst {_split(study, at)}.")
+        if over:
+            minutes = np.flatnonzero(at.loading_pct > 100)
+            hours = sorted({_clock(study, int(m))[:2] + ":00" for m in minutes})
+            out.append(f"- The remaining overload falls in the hours starting {', '.join(hours[:8])}"
+                       + (" ..." if len(hours) > 8 else "") + "; " + _cause(at) + ".")
+    ok = [r["participation"] for r in sorted(sweep, key=lambda r: r["participation"]) if r["minutes_over_rating"] == 0]
+    if sweep:
+        best = min(sweep, key=lambda r: (r["minutes_over_rating"], r["max_loading_pct"]))
+        out.append((f"- Smallest swept participation with no minute over rating: {ok[0]:.0%}. "
+                    if ok else "- No swept participation keeps every minute within rating. ")
+                   + f"Fewest minutes over rating: {best['minutes_over_rating']} at {best['participation']:.0%} "
+                     f"(peak {best['max_loading_pct']:.0f} %). More participation is not always better: more "
+                     "deferred load means a larger synchronised rebound (see participation.png).")
+    return out
+
+
+def _cause(run: StrategyRun) -> str:
+    """Which socket class dominates the worst remaining minute, and what that means."""
+    t = int(np.argmax(run.loading_pct))
+    red, yellow, green = run.p_class_kw[:, t]
+    if yellow >= max(red, green):
+        return ("the worst minute is mostly YELLOW (space heating and fridges, incl. recovery after sheds and after "
+                "the night setback), which can only be switched off for short, rotated periods")
+    if green >= red:
+        return ("the worst minute is mostly GREEN: deferred water heating, cycles and EV charging starting again "
+                "(rebound after an event or at the start of the night tariff)")
+    return "the worst minute is mostly RED load, which no strategy may switch"
+
+
+def _per_strategy(rows: list[dict[str, Any]]) -> list[str]:
+    by = {r["strategy"]: r for r in rows}
+    out = []
+    for s in ("dr", "dlm", "combined"):
+        if s in by and "none" in by:
+            r, n = by[s], by["none"]
+            out.append(f"- `{s}`: peak {n['peak_kw']:.0f} → {r['peak_kw']:.0f} kW, minutes over rating "
+                       f"{n['minutes_over_rating']} → {r['minutes_over_rating']}, {r['energy_shifted_kwh']:.0f} kWh "
+                       f"moved in time, {r['energy_deferred_green_kwh']:.0f} kWh of GREEN deferred, "
+                       f"{r['comfort_violation_minutes'] - n['comfort_violation_minutes']:+d} comfort home-minutes "
+                       f"and {r['energy_not_served_kwh'] - n['energy_not_served_kwh']:+.1f} kWh not served "
+                       f"against no control; bills {r['customer_cost_total'] - n['customer_cost_total']:+.0f}; "
+                       f"longest YELLOW off-time {r['yellow_off_longest_min']} min (limit {r['yellow_off_limit_min']}).")
+    return out
