@@ -92,4 +92,4 @@ class EVBank:
         depart = self.depart[self._rows, s]
         plugged = (minute >= self.arrive[self._rows, s]) & (minute < depart)
         need_min = np.where(self.kw > 0, self.remaining_kwh * 60.0 / np.maximum(self.kw, 1e-9), 0.0)
-        return plugged & (self.remaining_kwh > 1e-9) & (need_min + margin_min >= depart - minute)
+        return plugged & (self.remaining_kwh > 1e-9) & (np.ceil(need_min - 1e-9) + margin_min >= depart - minute)

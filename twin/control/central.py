@@ -8,7 +8,8 @@ the group changing every ``yellow_max_off_min``. Each change of state is one
 group broadcast; every participating module receives it after its own delay
 drawn from the latency model (or never, if the broadcast is lost), so homes
 switch at different moments, as in the field. At the end of an event the
-groups are restored ``restore_stagger_min`` apart, and each module switches
+YELLOW group still shed is restored at once; GREEN is restored group by group,
+``restore_stagger_min`` apart, and each module switches
 GREEN back on after its own random delay of up to ``restore_spread_min``
 (randomised restoration against the cold-load pickup).
 
@@ -133,12 +134,15 @@ class CentralDR:
                 self._slot = slot
         elif self._event_start >= 0:
             self._event_start = -1
-            for g in range(groups):
-                self._restore_queue.append((minute + g * cfg.restore_stagger_min, self.group == g))
+            if cfg.shed_yellow and self._slot >= 0:
+                self._send(minute, self.group == self._slot % groups, False, None)
+            if cfg.shed_green:
+                for g in range(groups):
+                    self._restore_queue.append((minute + g * cfg.restore_stagger_min, self.group == g))
             self._slot = -1
         due = [item for item in self._restore_queue if item[0] <= minute]
         for item in due:
-            self._send(minute, item[1], False, False)
+            self._send(minute, item[1], None, False)
             self._restore_queue.remove(item)
 
     def receive(self, minute: int) -> None:

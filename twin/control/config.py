@@ -109,14 +109,16 @@ class LatencyConfig:
         source: ``mesh`` (fit to a mesh_sim run of the site's radio network)
             or ``fixed``.
         days: Simulated days of the mesh_sim run.
-        broadcasts_per_day: Broadcasts in that run (samples for the fit).
+        broadcasts_per_day: Broadcasts in that run (samples for the fit); a rate
+            that does not divide the hour samples every minute of the hourly
+            report cycle, so the tail of the delays is represented.
         fixed_latency_s: Delay with ``source=fixed``.
         fixed_delivery: Share of homes a command reaches with ``source=fixed``.
     """
 
     source: str = "mesh"
     days: float = 1.0
-    broadcasts_per_day: float = 48.0
+    broadcasts_per_day: float = 47.0
     fixed_latency_s: float = 35.0
     fixed_delivery: float = 1.0
 

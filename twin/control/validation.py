@@ -35,7 +35,8 @@ def check_dr(cfg: DictConfig) -> None:
     for k, p in enumerate(dr.sweep):
         _share(f"dr.sweep[{k}]", p)
     _share("dr.dlm.customer_threshold_share", dr.dlm.customer_threshold_share)
-    _share("dr.latency.fixed_delivery", dr.latency.fixed_delivery)
+    if not 0.0 < dr.latency.fixed_delivery <= 1.0:
+        raise InputError(f"dr.latency.fixed_delivery: must be in (0, 1], got {dr.latency.fixed_delivery}")
     choices = [("dr.central.trigger", dr.central.trigger, TRIGGERS),
                ("dr.latency.source", dr.latency.source, LATENCY_SOURCES)]
     choices += [(f"dr.strategies[{k}]", s, STRATEGIES) for k, s in enumerate(dr.strategies)]

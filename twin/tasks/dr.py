@@ -91,15 +91,15 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         rows = [comparison.row(by_job[j], baseline, costs[j], limit) for j in main]
         sweep = [comparison.row(by_job[("combined", float(p))], baseline, costs[("combined", float(p))], limit)
                  for p in dr.sweep]
-        pd.DataFrame(rows).to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
+        pd.DataFrame(rows).to_csv(out_dir / "comparison.csv", index=False, float_format="%.10g")
         sweep_frame = pd.DataFrame(sweep)
         if not sweep_frame.empty:
             sweep_frame = sweep_frame.drop(columns=["strategy"])
             first = ["participation", "peak_kw", "minutes_over_rating"]
             sweep_frame = sweep_frame[first + [c for c in sweep_frame.columns if c not in first]]
-        sweep_frame.to_csv(out_dir / "participation_sweep.csv", index=False, float_format="%.6g")
+        sweep_frame.to_csv(out_dir / "participation_sweep.csv", index=False, float_format="%.10g")
         shown = [by_job[j] for j in main]
-        timeseries_frame(shown, study).to_csv(out_dir / "timeseries.csv", index=False, float_format="%.5g")
+        timeseries_frame(shown, study).to_csv(out_dir / "timeseries.csv", index=False, float_format="%.7g")
         pd.concat(bills, ignore_index=True).to_csv(out_dir / "bills.csv", index=False, float_format="%.4f")
         plots.transformer_load(out_dir / "transformer_load.png", shown, study.rating_kva, study.plan.peak)
         plots.phase_loading(out_dir / "phase_loading.png", shown, study.plan.peak)

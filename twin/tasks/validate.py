@@ -31,8 +31,15 @@ def mesh_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
     return mesh_checks.run_all(mesh, int(cfg.seed), cfg.task.subnet_days, cfg.task.aloha_packets)
 
 
+def dr_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
+    """Demand-response checks (issue: DR/DLM with tariffs)."""
+    from twin.control import checks as dr_checks
+
+    return dr_checks.run_all(cfg)
+
+
 #: Suite name → function of the composed config returning checks.
-SUITES: dict[str, Callable[[DictConfig], list]] = {"mesh": mesh_suite}
+SUITES: dict[str, Callable[[DictConfig], list]] = {"mesh": mesh_suite, "dr": dr_suite}
 
 
 def _cell(value: Any) -> str:

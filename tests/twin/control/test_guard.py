@@ -92,28 +92,22 @@ def test_random_wishes_never_break_the_limits() -> None:
     wishes = rng.random((minutes, n, d)) < 0.08
     wishes[:, :, 3] = True  # one circuit never shed
     on = np.zeros((minutes, n, d), dtype=bool)
+    may = np.zeros((minutes, n, d), dtype=bool)
     for t in range(minutes):
-        may = guard.may_shed()
-        on[t] = guard.apply(t, wishes[t] & True)
+        may[t] = guard.may_shed()
+        on[t] = guard.apply(t, wishes[t].copy())
         # A circuit that may not be shed is on, whatever the wish.
-        assert on[t][~may].all()
+        assert on[t][~may[t]].all()
+    forced = on & ~wishes & may  # switched on against the wish, not by a hold
+    assert forced.sum() == guard.forced_restores > 0
+    for t, i, k in zip(*np.nonzero(forced)):
+        # Only after a full allowed off-time, and then on for min_on minutes.
+        assert t >= cfg.yellow_max_off_min and not on[t - cfg.yellow_max_off_min:t, i, k].any()
+        assert on[t:t + cfg.yellow_min_on_min, i, k].all(), (t, i, k)
     for i in range(n):
         for k in range(d):
-            series = on[:, i, k]
-            off_runs = runs(series, False)
+            off_runs = runs(on[:, i, k], False)
             assert max(off_runs, default=0) <= cfg.yellow_max_off_min
             assert guard.longest_off_min[i, k] == max(off_runs, default=0)
-            # Every forced restore (off run of the full limit) is followed by >= min_on minutes on.
-            t = 0
-            while t < minutes:
-                if not series[t]:
-                    start = t
-                    while t < minutes and not series[t]:
-                        t += 1
-                    if t - start == cfg.yellow_max_off_min and t < minutes:
-                        stop = min(t + cfg.yellow_min_on_min, minutes)
-                        assert series[t:stop].all(), (i, k, t)
-                else:
-                    t += 1
     assert not guard.longest_off_min[:, 3].any()
-    assert guard.forced_restores > 0
+    assert guard.longest_off_min[:, :3].max() == cfg.yellow_max_off_min
