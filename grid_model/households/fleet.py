@@ -92,6 +92,8 @@ class HouseholdFleet:
         self.tank = WaterTank(np.where(hp.has_water_heater, cfg.water_heater_kw, 0.0), hp.tank_l, hp.tank_ua_w_per_k,
                               hp.tank_setpoint_c, cfg.water_deadband_c, cfg.cold_water_c, cfg.indoor_temp_c,
                               hp.tank_setpoint_c - cfg.water_deadband_c * init[:, 2])
+        # Heating timers follow each home's routine (rounded to 15 min), so setbacks do not all end at 06:00.
+        self._timer_shift_min = (np.round(hp.routine_shift_min / 15.0) * 15).astype(int)
         room0 = np.clip(float(np.mean(weather.temp_c[:minutes])) + 8.0, self._heat_sp(0), cfg.cooling_setpoint_c)
         self.room = Room(hp.h_kw_per_k, hp.c_kwh_per_k, np.where(hp.has_space_heating, hp.heater_kw, 0.0),
                          np.where(hp.has_space_heating, 0.0, 3.0 * hp.heater_kw), np.where(hp.has_ac, hp.ac_kw, 0.0),
@@ -112,10 +114,11 @@ class HouseholdFleet:
         self.yellow_rating_kw = np.stack([self.room.heater_kw + self.room.ac_kw, hp.fridge_kw,
                                           np.full(n, cfg.kettle_kw), np.full(n, cfg.microwave_kw)], axis=1)
 
-    def _heat_sp(self, minute: int) -> float:
-        m = minute % 1440
-        night = m < 360 or m >= 1380
-        return self.cfg.heating_setpoint_c - (self.cfg.heating_night_setback_c if night else 0.0)
+    def _heat_sp(self, minute: int) -> np.ndarray:
+        """Heating setpoint of every home: the night setback follows the home's routine shift."""
+        m = (minute - self._timer_shift_min) % 1440
+        night = (m < 360) | (m >= 1380)
+        return self.cfg.heating_setpoint_c - np.where(night, self.cfg.heating_night_setback_c, 0.0)
 
     def step(self, minute: int, allow: np.ndarray | None = None,
              yellow_allow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -187,14 +190,15 @@ class HouseholdFleet:
         self.minute += 1
         return p, q
 
-    def _count_comfort(self, t: int, heat_sp: float) -> None:
+    def _count_comfort(self, t: int, heat_sp: np.ndarray) -> None:
         cfg, hp = self.cfg, self.homes
         f = self.fridge.temp_c
         self.comfort_violation_min["fridge"] += (f > cfg.fridge_comfort_max_c) | (f < cfg.fridge_comfort_min_c)
         self.comfort_violation_min["water_heater"] += hp.has_water_heater & (self.tank.temp_c < cfg.water_comfort_min_c)
         band = cfg.thermostat_deadband_c / 2 + cfg.comfort_band_c
-        warmup = WARMUP_WINDOW_MIN[0] <= t % 1440 < WARMUP_WINDOW_MIN[1]
-        cold = hp.has_space_heating & (self.room.temp_c < heat_sp - band) & (not warmup)
+        local = (t - self._timer_shift_min) % 1440
+        warmup = (WARMUP_WINDOW_MIN[0] <= local) & (local < WARMUP_WINDOW_MIN[1])
+        cold = hp.has_space_heating & (self.room.temp_c < heat_sp - band) & ~warmup
         hot = hp.has_ac & (self.room.temp_c > cfg.cooling_setpoint_c + band)
         self.comfort_violation_min["room"] += cold | hot
 

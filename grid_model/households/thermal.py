@@ -117,13 +117,13 @@ class Room:
         self.heat_demand = np.zeros(temp_c.shape, dtype=bool)
         self.cool_demand = np.zeros(temp_c.shape, dtype=bool)
 
-    def step(self, allowed: np.ndarray, heat_sp_c: float, cool_sp_c: float, outdoor_c: float,
+    def step(self, allowed: np.ndarray, heat_sp_c: float | np.ndarray, cool_sp_c: float, outdoor_c: float,
              irradiance_w_m2: float, gains_kw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advances one minute.
 
         Args:
             allowed: YELLOW powered (n,).
-            heat_sp_c: Heating setpoint now.
+            heat_sp_c: Heating setpoint now, one value or one per home (n,).
             cool_sp_c: Cooling setpoint.
             outdoor_c: Outdoor temperature now.
             irradiance_w_m2: Outdoor global irradiance now.

@@ -199,9 +199,18 @@ def test_space_heating_keeps_rooms_warm_and_responds_to_cold(winter):
     for t in range(fleet.minutes):
         fleet.step(t)
         room.append(fleet.room.temp_c.copy())
-    day = np.array(room)[9 * 60:23 * 60]
+    # Timers are shifted per home (routine offset, sd 45 min): judge the hours every home is in its day setpoint.
+    assert np.abs(fleet._timer_shift_min).max() <= 150
+    day = np.array(room)[11 * 60:20 * 60]
     assert fleet.comfort_violation_min["room"].sum() == 0
     assert day.min() > cfg.heating_setpoint_c - cfg.thermostat_deadband_c / 2 - 0.3
+
+
+def test_heating_setbacks_end_at_different_minutes(winter):
+    cfg = full_cfg(share_electric_space_heating=1.0)
+    fleet = HouseholdFleet(homes(), cfg, winter, seed=1)
+    ends = [next(t for t in range(300, 600) if fleet._heat_sp(t)[i] == cfg.heating_setpoint_c) for i in range(fleet.n)]
+    assert len(set(ends)) >= 4 and min(ends) < 360 < max(ends)
 
 
 def _warmer(offset_c: float):

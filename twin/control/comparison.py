@@ -75,10 +75,10 @@ def conservation_error_kwh(run: StrategyRun, baseline: StrategyRun) -> float:
 
 
 def within_rating_participation(sweep_rows: list[dict[str, Any]]) -> float | None:
-    """Smallest participation of the sweep from which no minute is over rating (None if never)."""
-    ok = None
-    for r in sorted(sweep_rows, key=lambda r: -r["participation"]):
-        if r["minutes_over_rating"] > 0:
-            break
-        ok = r["participation"]
-    return ok
+    """Smallest swept participation with no minute over rating (None if there is none).
+
+    Higher participations are not guaranteed to hold too: a larger deferred
+    load can rebound into a new overload (the sweep shows it).
+    """
+    ok = [r["participation"] for r in sweep_rows if r["minutes_over_rating"] == 0]
+    return min(ok) if ok else None

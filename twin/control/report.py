@@ -80,6 +80,8 @@ def verdict(study: Study, runs: dict[tuple[str, float], StrategyRun], rows: list
                        f"about {claim * flexible:.0f} kW of it in YELLOW and GREEN sockets, and YELLOW can only be "
                        f"off {study.plan.cfg.guard.yellow_max_off_min} min at a time (rotated over "
                        f"{study.plan.cfg.central.rotation_groups} groups by central DR).")
+    if none is not None and not (none.loading_pct > 100).any():
+        return out
     if at is not None:
         over = int((at.loading_pct > 100).sum())
         out.append(f"- **{'Yes' if over == 0 else 'No'}** on this feeder: with {claim:.0%} of homes in combined "
@@ -95,9 +97,16 @@ def verdict(study: Study, runs: dict[tuple[str, float], StrategyRun], rows: list
         out.append((f"- Smallest swept participation with no minute over rating: {ok[0]:.0%}. "
                     if ok else "- No swept participation keeps every minute within rating. ")
                    + f"Fewest minutes over rating: {best['minutes_over_rating']} at {best['participation']:.0%} "
-                     f"(peak {best['max_loading_pct']:.0f} %). More participation is not always better: more "
-                     "deferred load means a larger synchronised rebound (see participation.png).")
+                     f"(peak {best['max_loading_pct']:.0f} %)."
+                   + (" More participation is not always better here: more deferred load means a larger "
+                      "synchronised rebound (see participation.png)." if _not_monotonic(sweep) else ""))
     return out
+
+
+def _not_monotonic(sweep: list[dict[str, Any]]) -> bool:
+    """A higher participation has more minutes over rating than a lower one."""
+    over = [r["minutes_over_rating"] for r in sorted(sweep, key=lambda r: r["participation"])]
+    return any(b > a for a, b in zip(over, over[1:]))
 
 
 def _cause(run: StrategyRun) -> str:
