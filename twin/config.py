@@ -17,13 +17,14 @@ from omegaconf import MISSING
 from grid_model.households.config import HouseholdConfig
 from grid_model.weather import WeatherConfig
 from mesh_sim.config import MeshConfig
+from analytics.config import AnalyticsConfig
 from twin.control.config import DRConfig
 from twin.control.tariffs import TariffConfig
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -91,6 +92,14 @@ class DRTaskConfig(TaskConfig):
     """``task=dr``: DR and DLM strategies side by side (settings in the ``dr`` group)."""
 
     name: str = "dr"
+
+
+@dataclass
+class AnalyticsTaskConfig(TaskConfig):
+    """``task=analytics``: balance analytics on meter data (settings in the ``analytics`` group;
+    the data directory is the root key ``data_dir``)."""
+
+    name: str = "analytics"
 
 
 @dataclass
@@ -238,7 +247,10 @@ class AppConfig:
         mesh: DMesh radio network settings.
         dr: Demand response and local demand management.
         tariff: Electricity tariff (bills, tariff zones for DR and DLM).
+        analytics: Balance analytics settings.
         tracking: MLflow tracking.
+        data_dir: Meter data in the interchange format (docs/data-format.md)
+            for ``task=analytics``; empty: simulated data.
         seed: Master seed; same seed, same outputs.
     """
 
@@ -249,8 +261,10 @@ class AppConfig:
     mesh: Any = MISSING
     dr: Any = MISSING
     tariff: Any = MISSING
+    analytics: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
+    data_dir: str = ""
 
 
 #: (group, option) → schema dataclass.
@@ -260,6 +274,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "mesh"): MeshTaskConfig,
     ("task", "validate"): ValidateTaskConfig,
     ("task", "dr"): DRTaskConfig,
+    ("task", "analytics"): AnalyticsTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
@@ -271,6 +286,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("mesh", "default"): MeshConfig,
     ("dr", "default"): DRConfig,
     ("tariff", "default"): TariffConfig,
+    ("analytics", "default"): AnalyticsConfig,
     ("tracking", "default"): TrackingConfig,
 }
 

@@ -74,7 +74,7 @@ def check_config(cfg: DictConfig) -> None:
         from twin.control.validation import check_dr
 
         check_dr(cfg)
-    for group in ("task", "site", "loads", "grid", "mesh", "dr", "tracking"):
+    for group in ("task", "site", "loads", "grid", "mesh", "dr", "analytics", "tracking"):
         if group not in cfg:
             continue
         try:

@@ -4,7 +4,7 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import dr, grid, mesh, simulate, validate
+from twin.tasks import analytics, dr, grid, mesh, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
@@ -12,4 +12,5 @@ TASKS = {
     "mesh": mesh.run,
     "validate": validate.run,
     "dr": dr.run,
+    "analytics": analytics.run,
 }

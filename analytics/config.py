@@ -1,0 +1,71 @@
+"""Settings of ``task=analytics`` (the ``analytics`` config group).
+
+Flat, typed dataclasses usable as Hydra structured configs; the detector's,
+forecasts', alerts' and verification settings keep their own dataclasses in
+their modules and are nested here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analytics.alerts import AlertConfig
+from analytics.forecasts import ForecastConfig
+from analytics.theft import TheftConfig
+from analytics.verification import VerificationConfig
+
+
+@dataclass
+class SimulatedDataConfig:
+    """Meter data simulated for the site when no ``data_dir`` is given.
+
+    Attributes:
+        days: Days of hourly data.
+        start: Local midnight of the first day, ISO-8601 with offset.
+        anomaly_share: Share of consumer electricity meters given an anomaly
+            (theft or fault pattern) at a random day after the clean period.
+        gap_share: Share of consumer readings missing (communication gaps).
+        parquet: Export the readings as ``readings.parquet`` instead of CSV.
+    """
+
+    days: int = 60
+    start: str = "2026-01-05T00:00:00+02:00"
+    anomaly_share: float = 0.03
+    gap_share: float = 0.002
+    parquet: bool = False
+
+
+@dataclass
+class AnalyticsConfig:
+    """Balance analytics on meter data.
+
+    Attributes:
+        utc_offset_h: Local time offset for days and hours; empty (null): the
+            offset of the first reading in the data.
+        equipment_w_by_group: Metering equipment's own consumption inside a
+            group, W (e.g. a J100UC concentrator: 5 W), by group id.
+        absurd_kwh_per_hour: Import limit of a consumer electricity reading.
+        absurd_m3_per_hour: Import limit of a water/gas/heat reading.
+        simulated: The simulated data when ``data_dir`` is empty.
+        theft: Theft and faulty-meter detector.
+        forecast: Month-end forecasts.
+        alerts: Consumer alerts and leaks.
+        verification: Meter verification interval.
+        meters_installed: Installation date assumed for meters when
+            ``meters.csv`` has no ``installed`` column (verification interval).
+        phase_moves_max: Limit on phase moves recommended per site.
+        plots_groups: Groups plotted (the most imbalanced first).
+    """
+
+    utc_offset_h: float | None = None
+    equipment_w_by_group: dict[str, float] = field(default_factory=dict)
+    absurd_kwh_per_hour: float = 100.0
+    absurd_m3_per_hour: float = 10.0
+    simulated: SimulatedDataConfig = field(default_factory=SimulatedDataConfig)
+    theft: TheftConfig = field(default_factory=TheftConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    verification: VerificationConfig = field(default_factory=VerificationConfig)
+    meters_installed: str = "2015-01-01"
+    phase_moves_max: int = 10
+    plots_groups: int = 4

@@ -1,0 +1,752 @@
+"""Phase balancing: which consumers to move to another phase, which to give three phases.
+
+DOMAIN.md (balance analytics): "per-phase losses in in-building networks;
+recommend the best distribution of consumers across phases, and which consumers
+should get two or three phases". :func:`recommend` does it in two stages.
+
+1. **Search on a proxy** (numpy, milliseconds). The consumers' complex demand
+   ``S = P + jQ`` is averaged into blocks of ``search_minutes`` (hourly by
+   default). For every network section ``b`` (each LV line, grouped by the set
+   of consumers downstream of it, plus the transformer) the proxy adds up the
+   squared deviation of the section's three phase loads from their three-phase
+   mean over time, weighted by the section's impedance::
+
+       J = Σ_b w_b · Σ_t Δt · Σ_p |L_b,p(t) − mean_p L_b,p(t)|²
+
+   With the transformer as the only section this is the plain "sum of squared
+   deviations of the aggregate phase loads". Why the weights: a section with
+   sequence resistances r1, r0 carrying phase currents whose magnitudes deviate
+   by ``dev_p`` from their mean (equal power factors, 120° apart) loses
+   ``3·r1·mean² + (r1 + r0)/2 · Σ_p dev_p²``: the second term is what phase
+   balancing can remove, so with ``w_b = (r1 + r0)/2 · length`` (objective
+   ``"losses"``) J is a kWh estimate of the losses caused by unbalance at
+   nominal voltage. With objective ``"unbalance"`` the weights are ``|z1|``
+   (negative-sequence voltage drop per unit of negative-sequence current).
+   Without a network topology in the site (``site.network is None``) the
+   transformer (the aggregate) is the only section.
+
+   Greedy best-improvement search: each step applies the single move of a
+   single-phase consumer to another phase that lowers J most (exact ΔJ of every
+   candidate from one array product), each consumer moves at most once,
+   ``ABC`` consumers never move; it stops after ``max_moves`` or when no move
+   lowers J.
+
+2. **Proof with the unbalanced power flow** (the engine). One engine is built
+   by ``engine_factory`` for a *probe* site in which every consumer is
+   replaced by three single-phase loads at its bus, one per phase: any phase
+   assignment, including ``ABC`` (a third on each phase, exactly how the engine
+   models a three-phase consumer), is then just a routing of the demand rows,
+   so every candidate plan is solved without rebuilding the network (building
+   a pandapower net takes seconds, a day's solve a few hundredths). The probe
+   is mathematically the same circuit as the engine built for the site with
+   the moved phases (equal to ~1e-15 on the IEEE feeder).
+
+   Pruning: the greedy order is solved prefix by prefix at full resolution and
+   cut after the prefix with the best criterion (objective ``"losses"``: energy
+   lost; ``"unbalance"``: the largest VUF at the consumer buses, rounded to
+   0.001 %, then the losses); then every kept move whose removal does not make
+   the criterion worse is dropped (repeated until each move pays for itself).
+
+   Finally (``verify=True``) the engine factory builds the real engines of the
+   site before and after the plan and solves them with network outputs: the
+   summary's before/after figures come from these two runs.
+
+Three-phase candidates: single-phase consumers (with their phase after the
+plan) whose peak exceeds ``three_phase_min_peak_kw``, or whose own load makes
+up at least ``dominance_share`` of its phase's excess over the three-phase mean
+in its balance group (``Consumer.group_id``: the entrance of a flat, the
+feeder of an IEEE house); each is solved as ``ABC`` on top of the plan.
+
+Output frame (``phase_moves.csv``), one row per recommendation:
+
+* ``action == "move"`` rows, in the order the plan applies them; the figures
+  are **cumulative**: ``*_before`` is the state with the previous moves applied,
+  ``*_after`` with this one too (the first row's before is the site as is, the
+  last row's after the whole plan).
+* ``action == "three_phase"`` rows: ``from_phase`` is the consumer's phase
+  after the plan, ``to_phase`` is ``ABC``; ``*_before`` is the whole plan,
+  ``*_after`` the plan plus this one consumer as ``ABC`` (each row on its own,
+  not cumulative); sorted by losses after.
+* ``vuf_max_*_pct`` in the rows is the largest VUF over time at the consumer
+  buses (the supply points, where EN 50160 applies); the summary's
+  ``vuf_max_*_pct`` is over every bus of the network. On a radial feeder the
+  two agree (verified on the IEEE feeder at every minute).
+* Losses are LV lines plus transformer, kWh over the horizon.
+
+Summary keys: ``moves``, ``losses_before_kwh``, ``losses_after_kwh``,
+``loss_reduction_pct``, ``vuf_max_before_pct``, ``vuf_max_after_pct``,
+``neutral_peak_before_a``, ``neutral_peak_after_a``,
+``loading_peak_before_pct``, ``loading_peak_after_pct``, the proxy's figures,
+the three-phase candidates' combined effect, ``plan`` (the moves as dicts) and
+timings.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from grid_model import losses as grid_losses
+from grid_model.engine.errors import ConvergenceError
+from grid_model.engine.ybus import trafo_flows
+from scenarios.errors import InputError
+from scenarios.site import Site
+
+#: File name of the recommendation frame.
+PHASE_MOVES_CSV = "phase_moves.csv"
+#: Columns of the recommendation frame.
+COLUMNS = ["consumer_id", "bus", "from_phase", "to_phase", "action", "peak_kw", "energy_kwh", "losses_before_kwh",
+           "losses_after_kwh", "vuf_max_before_pct", "vuf_max_after_pct", "recommended", "reason"]
+#: Objectives :class:`PhaseBalanceConfig` accepts.
+OBJECTIVES = ("losses", "unbalance")
+#: Phase labels; index 3 is the three-phase connection.
+_LABELS = ("A", "B", "C", "ABC")
+#: Separator of the probe site's per-phase load names (``<consumer>~A``).
+_PROBE_SEP = "~"
+#: VUF resolution of the ``"unbalance"`` criterion, %.
+_VUF_ROUND_PCT = 1e-3
+#: Relative tolerance below which a criterion change counts as no change.
+_REL_TOL = 1e-9
+#: Complex values per column chunk of the probe's fixed point.
+_CHUNK_ELEMENTS = 4_000_000
+
+
+@dataclass
+class PhaseBalanceConfig:
+    """Settings of the phase-balance recommendation.
+
+    Attributes:
+        max_moves: Most single-phase consumers moved to another phase.
+        three_phase_min_peak_kw: Single-phase consumers above this peak are
+            candidates for a three-phase supply.
+        objective: ``"losses"`` (energy lost in the LV network and the
+            transformer) or ``"unbalance"`` (largest VUF at the consumer buses,
+            then losses); chooses the proxy's section weights and what the
+            power flow must confirm.
+        dominance_share: A single-phase consumer whose load makes up at least
+            this share of its phase's excess over the three-phase mean in its
+            balance group is a three-phase candidate too.
+        step_minutes: Length of one column of ``p_kw``; ``None``: the series is
+            one day when T divides 1440 (T=24 hourly, 96 quarter-hourly, 1440
+            one-minute), else one-minute steps.
+        search_minutes: Block length the proxy search averages the demand
+            over (60: hourly means); the proof uses the full series.
+        verify: Build the real engines of the site before and after the plan
+            (two more ``engine_factory`` calls, a few seconds each) for the
+            summary; ``False``: solve the probe (the same circuit) with network
+            outputs instead.
+    """
+
+    max_moves: int = 10
+    three_phase_min_peak_kw: float = 7.0
+    objective: str = "losses"
+    dominance_share: float = 0.5
+    step_minutes: float | None = None
+    search_minutes: float = 60.0
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"phases.objective: '{self.objective}' is not one of {', '.join(OBJECTIVES)}")
+        if int(self.max_moves) != self.max_moves or self.max_moves < 0:
+            raise InputError(f"phases.max_moves: must be a whole number ≥ 0, got {self.max_moves}")
+        if not self.three_phase_min_peak_kw > 0:
+            raise InputError(f"phases.three_phase_min_peak_kw: must be positive, got {self.three_phase_min_peak_kw}")
+        if not 0.0 < self.dominance_share <= 1.0:
+            raise InputError(f"phases.dominance_share: must be within (0, 1], got {self.dominance_share}")
+        if self.step_minutes is not None and not self.step_minutes > 0:
+            raise InputError(f"phases.step_minutes: must be positive, got {self.step_minutes}")
+        if not self.search_minutes > 0:
+            raise InputError(f"phases.search_minutes: must be positive, got {self.search_minutes}")
+
+
+@dataclass
+class PhaseMove:
+    """One recommended change of a consumer's connection.
+
+    Attributes:
+        consumer_id: The consumer.
+        from_phase: Its phase before.
+        to_phase: Its phase after (``"ABC"`` for a three-phase supply).
+        reason: Why, in words, with the proxy's and the power flow's numbers.
+    """
+
+    consumer_id: str
+    from_phase: str
+    to_phase: str
+    reason: str
+
+
+@dataclass
+class _Metrics:
+    """Power-flow figures of one phase assignment."""
+
+    losses_kwh: float
+    vuf_max_pct: float
+    neutral_peak_a: float
+    loading_peak_pct: float
+
+
+def default_engine_factory(grid_cfg: Any = None) -> Callable[[Site], Any]:
+    """Engine factory of the twin: :func:`twin.pipeline.build_engine` with ``grid_cfg``.
+
+    Args:
+        grid_cfg: A :class:`twin.config.GridConfig` (or the ``grid`` config
+            node); ``None``: the defaults.
+    """
+    from twin.config import GridConfig
+    from twin.pipeline import build_engine
+
+    cfg = GridConfig() if grid_cfg is None else grid_cfg
+
+    def factory(site: Site):
+        return build_engine(cfg, site)[1]
+
+    return factory
+
+
+def apply_phases(site: Site, phases: dict[str, str]) -> Site:
+    """Returns a copy of ``site`` whose consumers in ``phases`` have the new phase.
+
+    Consumers are copied with :func:`dataclasses.replace`; the site's meters
+    are left as they are (the engine reads the consumers).
+    """
+    unknown = set(phases) - {c.consumer_id for c in site.consumers}
+    if unknown:
+        raise InputError(f"apply_phases: unknown consumer '{sorted(unknown)[0]}'")
+    consumers = [replace(c, phase=phases[c.consumer_id]) if c.consumer_id in phases else c for c in site.consumers]
+    return replace(site, consumers=consumers)
+
+
+def plan_phases(site: Site, frame: pd.DataFrame) -> dict[str, str]:
+    """The new phase of every consumer the frame's ``move`` rows move."""
+    moves = frame[frame["action"] == "move"]
+    return dict(zip(moves["consumer_id"], moves["to_phase"]))
+
+
+def write_phase_moves(out_dir: str | Path, frame: pd.DataFrame) -> Path:
+    """Writes the frame as ``phase_moves.csv`` in ``out_dir``; returns the path."""
+    path = Path(out_dir) / PHASE_MOVES_CSV
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# proxy
+
+
+def _step_minutes(cfg: PhaseBalanceConfig, n_steps: int) -> float:
+    if cfg.step_minutes is not None:
+        return float(cfg.step_minutes)
+    return 1440.0 / n_steps if 1440 % n_steps == 0 else 1.0
+
+
+def _block_means(x: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of consecutive column blocks and each block's column count."""
+    n_steps = x.shape[1]
+    starts = np.arange(0, n_steps, block)
+    sums = np.add.reduceat(x, starts, axis=1)
+    counts = np.diff(np.append(starts, n_steps)).astype(float)
+    return sums / counts, counts
+
+
+def _sections(site: Site, objective: str) -> tuple[sp.csr_matrix, np.ndarray, float, str]:
+    """Network sections for the proxy.
+
+    Returns:
+        ``(A, w, v_ph, kind)``: A (n_consumers, n_sections) 0/1 "consumer is
+        downstream of the section", the sections' weights in ohm, the nominal
+        phase voltage in V, and ``"network"`` or ``"aggregate"``.
+    """
+    n = len(site.consumers)
+    net = site.network
+    if net is None:
+        return sp.csr_matrix(np.ones((n, 1))), np.ones(1), 230.0, "aggregate"
+    tr = net.transformer
+    v_ll = tr.vn_lv_kv * 1e3
+    z_base = v_ll * v_ll / (tr.sn_kva * 1e3)
+    r_tr = tr.r_percent / 100.0 * z_base
+    w_tr = r_tr if objective == "losses" else math.hypot(tr.r_percent, tr.x_percent) / 100.0 * z_base
+    adjacency: dict[str, list[tuple[str, int]]] = {}
+    for k, line in enumerate(net.lines):
+        adjacency.setdefault(line.from_bus, []).append((line.to_bus, k))
+        adjacency.setdefault(line.to_bus, []).append((line.from_bus, k))
+    parent: dict[str, tuple[str, int] | None] = {tr.lv_bus: None}
+    queue = [tr.lv_bus]
+    while queue:
+        bus = queue.pop()
+        for other, k in adjacency.get(bus, []):
+            if other not in parent:
+                parent[other] = (bus, k)
+                queue.append(other)
+    if any(c.bus not in parent for c in site.consumers):
+        return sp.csr_matrix(np.ones((n, 1))), np.array([w_tr]), v_ll / math.sqrt(3.0), "aggregate"
+    downstream: dict[int, list[int]] = {}
+    for i, c in enumerate(site.consumers):
+        step = parent[c.bus]
+        while step is not None:
+            bus, k = step
+            downstream.setdefault(k, []).append(i)
+            step = parent[bus]
+    groups: dict[tuple[int, ...], float] = {tuple(range(n)): w_tr}
+    for k, members in downstream.items():
+        line = net.lines[k]
+        code = net.linecodes[line.linecode]
+        if objective == "losses":
+            w = 0.5 * (code.r1_ohm_per_km + code.r0_ohm_per_km) * line.length_m / 1e3
+        else:
+            w = math.hypot(code.r1_ohm_per_km, code.x1_ohm_per_km) * line.length_m / 1e3
+        key = tuple(sorted(members))
+        groups[key] = groups.get(key, 0.0) + w
+    rows, cols = [], []
+    for j, key in enumerate(groups):
+        rows.extend(key)
+        cols.extend([j] * len(key))
+    a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
+    return a, np.fromiter(groups.values(), float), v_ll / math.sqrt(3.0), "network"
+
+
+class _Proxy:
+    """Impedance-weighted squared phase-load deviation of every network section."""
+
+    def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, a: sp.csr_matrix, w: np.ndarray,
+                 v_ph: float):
+        self.x = s_kva                                    # (n, T) complex
+        self.hours = hours                                # (T,)
+        self.a_dense = a.toarray()                        # (n, nb)
+        self.aw = self.a_dense * w[None, :]               # (n, nb)
+        self.w = w
+        self.scale = 1e3 / (v_ph * v_ph)                  # kVA²·Ω → kW
+        self.phase = phase.copy()
+        self.loads = np.zeros((a.shape[1], 3, s_kva.shape[1]), dtype=complex)
+        for p in range(3):
+            on = phase == p
+            self.loads[:, p] = a[on].T @ s_kva[on]
+        for p in range(3):  # a three-phase consumer loads each phase with a third
+            on = phase == 3
+            if on.any():
+                self.loads[:, p] += a[on].T @ (s_kva[on] / 3.0)
+        self.self_term = self.aw.sum(axis=1) * (np.abs(s_kva) ** 2 @ hours)
+
+    def value(self) -> float:
+        """J in kWh (objective ``losses``: the unbalance part of the losses)."""
+        dev = self.loads - self.loads.mean(axis=1, keepdims=True)
+        per_section = (np.abs(dev) ** 2).sum(axis=1) @ self.hours
+        return float(self.scale * self.w @ per_section)
+
+    def deltas(self) -> np.ndarray:
+        """(n, 3) change of J when consumer i moves to phase q (inf where not allowed)."""
+        xw = np.conj(self.x) * self.hours[None, :]
+        cross = np.einsum("it,bpt->ibp", xw, self.loads).real          # (n, nb, 3)
+        g = np.einsum("ib,ibp->ip", self.aw, cross)                     # (n, 3)
+        n = len(self.phase)
+        out = np.full((n, 3), np.inf)
+        single = self.phase < 3
+        idx = np.flatnonzero(single)
+        own = g[idx, self.phase[idx]]
+        out[idx] = 2.0 * (g[idx] - own[:, None]) + 2.0 * self.self_term[idx, None]
+        out[idx, self.phase[idx]] = np.inf
+        return self.scale * out
+
+    def move(self, i: int, q: int) -> None:
+        p = self.phase[i]
+        sections = np.flatnonzero(self.a_dense[i])
+        self.loads[sections, p] -= self.x[i]
+        self.loads[sections, q] += self.x[i]
+        self.phase[i] = q
+
+
+def _greedy(proxy: _Proxy, max_moves: int) -> list[tuple[int, int, float]]:
+    """Greedy best-improvement moves: ``[(consumer, new phase, ΔJ)]``."""
+    moves: list[tuple[int, int, float]] = []
+    moved = np.zeros(len(proxy.phase), dtype=bool)
+    j0 = proxy.value()
+    for _ in range(max_moves):
+        delta = proxy.deltas()
+        delta[moved] = np.inf
+        k = int(np.argmin(delta))
+        i, q = divmod(k, 3)
+        if not np.isfinite(delta[i, q]) or delta[i, q] >= -_REL_TOL * max(j0, 1e-300):
+            break
+        proxy.move(i, q)
+        moved[i] = True
+        moves.append((i, q, float(delta[i, q])))
+    return moves
+
+
+# ---------------------------------------------------------------------------
+# power flow on the probe engine
+
+
+def _engine_of(built: Any) -> Any:
+    """Accepts factories returning the engine or ``(net, engine)``."""
+    return built[-1] if isinstance(built, tuple) else built
+
+
+class _Probe:
+    """Engine of the site with one load per consumer and phase; solves any assignment."""
+
+    def __init__(self, site: Site, engine_factory: Callable[[Site], Any], p_kw: np.ndarray, q_kvar: np.ndarray,
+                 step_h: float):
+        consumers = [replace(c, consumer_id=f"{c.consumer_id}{_PROBE_SEP}{ph}", phase=ph)
+                     for c in site.consumers for ph in "ABC"]
+        self.engine = _engine_of(engine_factory(replace(site, consumers=consumers)))
+        index = {c.consumer_id: i for i, c in enumerate(site.consumers)}
+        rows = []
+        for name in self.engine.load_names:
+            cid, ph = name.rsplit(_PROBE_SEP, 1)
+            rows.append((index[cid], "ABC".index(ph)))
+        self.row_consumer = np.array([r[0] for r in rows])
+        self.row_phase = np.array([r[1] for r in rows])
+        self.p, self.q, self.step_h = p_kw, q_kvar, step_h
+        self.cache: dict[tuple[int, ...], _Metrics] = {}
+        term = self.engine.terminals
+        first: dict[int, int] = {}
+        for k, node in enumerate(term.term_node):
+            first.setdefault(int(node), k)
+        buses = np.unique(term.term_node // 3)
+        self.bus_terms = np.array([[first[3 * b + ph] for ph in range(3)] for b in buses])
+        self.v_warm: np.ndarray | None = None
+        self.warm = False
+
+    def routing(self, assign: np.ndarray) -> sp.csr_matrix:
+        """(rows, n) matrix mapping consumer demand to the probe's loads."""
+        a = assign[self.row_consumer]
+        frac = np.where(a == 3, 1.0 / 3.0, (a == self.row_phase).astype(float))
+        keep = frac > 0
+        return sp.csr_matrix((frac[keep], (np.flatnonzero(keep), self.row_consumer[keep])),
+                             shape=(len(a), len(assign)))
+
+    def metrics(self, assign: np.ndarray) -> _Metrics:
+        """Losses, largest consumer-bus VUF, neutral and loading peaks of one assignment (cached)."""
+        key = tuple(int(v) for v in assign)
+        if key not in self.cache:
+            r = self.routing(assign)
+            try:
+                self.cache[key] = self._solve(np.asarray(r @ self.p), np.asarray(r @ self.q))
+            except ConvergenceError:
+                self.cache[key] = _Metrics(math.inf, math.inf, math.inf, math.inf)
+        return self.cache[key]
+
+    def _solve(self, p: np.ndarray, q: np.ndarray) -> _Metrics:
+        """One fixed point per column chunk, warm-started from the first solve.
+
+        The outputs are computed as the engine's own time-series and
+        closed-loop paths compute them (``batch._Accumulator.add_terminals``,
+        ``Stepper.step``), without the per-consumer loss shares.
+        """
+        eng = self.engine
+        term, trafo = eng.terminals, eng.model.trafo
+        s_term = term.terminal_power(p, q)
+        n_term, n_steps = s_term.shape
+        if self.v_warm is None:
+            self.v_warm = np.repeat(eng.system.v0_term[:, None], n_steps, axis=1)
+        cols = max(1, _CHUNK_ELEMENTS // max(1, n_term))
+        loss_w = np.empty(n_steps)
+        neutral = np.empty(n_steps)
+        i_max = np.empty(n_steps)
+        vuf = 0.0
+        for c0 in range(0, n_steps, cols):
+            c1 = min(n_steps, c0 + cols)
+            v_term, i_term, _ = eng.fixed_point(s_term[:, c0:c1], self.v_warm[:, c0:c1], c0)
+            if not self.warm:
+                self.v_warm[:, c0:c1] = v_term
+            v_mon = eng.system.monitored_voltages(i_term)
+            v_lv, v_hv = v_mon[:3], v_mon[3:]
+            i_lw, loss_tr = trafo_flows(trafo, v_hv, v_lv)
+            loss_line = grid_losses.line_loss_by_phase_w(v_lv, v_term, i_term, term.term_phase, eng.phase_sum)
+            loss_w[c0:c1] = (loss_line + loss_tr).sum(axis=0)
+            neutral[c0:c1] = np.abs(i_lw.sum(axis=0))
+            i_max[c0:c1] = np.abs(i_lw).max(axis=0)
+            vuf = max(vuf, float(np.max(grid_losses.voltage_unbalance_pct(v_term[self.bus_terms]))))
+        self.warm = True
+        return _Metrics(float(loss_w.sum() / 1e3 * self.step_h), vuf, float(neutral.max()),
+                        float(100.0 * i_max.max() / trafo.i_rated_lv_a))
+
+
+def _criterion(m: _Metrics, objective: str) -> tuple[float, float]:
+    if objective == "losses":
+        return (m.losses_kwh, 0.0)
+    return (round(m.vuf_max_pct / _VUF_ROUND_PCT) * _VUF_ROUND_PCT, m.losses_kwh)
+
+
+def _better(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Strictly better beyond the relative tolerance."""
+    for x, y in zip(a, b):
+        if x < y - _REL_TOL * max(abs(y), 1e-12):
+            return True
+        if x > y + _REL_TOL * max(abs(y), 1e-12):
+            return False
+    return False
+
+
+def _assign_with(base: np.ndarray, moves: list[tuple[int, int]]) -> np.ndarray:
+    a = base.copy()
+    for i, q in moves:
+        a[i] = q
+    return a
+
+
+def _prune(probe: _Probe, base: np.ndarray, moves: list[tuple[int, int]], objective: str) -> list[tuple[int, int]]:
+    """Keeps the best prefix, then drops every move whose removal does not hurt."""
+    crit = [_criterion(probe.metrics(_assign_with(base, moves[:k])), objective) for k in range(len(moves) + 1)]
+    best = 0
+    for k in range(1, len(crit)):
+        if _better(crit[k], crit[best]):
+            best = k
+    kept = list(moves[:best])
+    while kept:
+        current = _criterion(probe.metrics(_assign_with(base, kept)), objective)
+        trials = [(_criterion(probe.metrics(_assign_with(base, kept[:j] + kept[j + 1:])), objective), j)
+                  for j in range(len(kept))]
+        crit_j, j = min(trials)
+        if _better(current, crit_j):
+            break
+        del kept[j]
+    return kept
+
+
+# ---------------------------------------------------------------------------
+# three-phase candidates
+
+
+def _dominance(site: Site, p_kw: np.ndarray, assign: np.ndarray) -> np.ndarray:
+    """Each single-phase consumer's share of its phase's excess over the mean in its group."""
+    n = len(site.consumers)
+    share = np.zeros(n)
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(site.consumers):
+        groups.setdefault(c.group_id, []).append(i)
+    for members in groups.values():
+        idx = np.array(members)
+        loads = np.zeros((3, p_kw.shape[1]))
+        for p in range(3):
+            on = idx[assign[idx] == p]
+            loads[p] = p_kw[on].sum(axis=0)
+        three = idx[assign[idx] == 3]
+        if len(three):
+            loads += p_kw[three].sum(axis=0)[None, :] / 3.0
+        excess = np.maximum(loads - loads.mean(axis=0, keepdims=True), 0.0)
+        total = excess.sum(axis=1)
+        for i in idx:
+            p = assign[i]
+            if p < 3 and total[p] > 0:
+                share[i] = float(np.minimum(p_kw[i], excess[p]).sum() / total[p])
+    return share
+
+
+# ---------------------------------------------------------------------------
+# main entry
+
+
+def _check_inputs(site: Site, p_kw, q_kvar) -> tuple[np.ndarray, np.ndarray]:
+    p = np.asarray(p_kw, dtype=float)
+    q = np.asarray(q_kvar, dtype=float)
+    n = len(site.consumers)
+    if n == 0:
+        raise InputError(f"site '{site.name}': has no consumers")
+    if p.ndim != 2 or p.shape[0] != n or q.shape != p.shape or p.shape[1] == 0:
+        raise InputError(f"p_kw and q_kvar must both have shape ({n}, T) with T ≥ 1, got {p.shape} and {q.shape}")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))):
+        raise InputError("p_kw/q_kvar contain nan or inf")
+    for c in site.consumers:
+        if c.phase not in _LABELS:
+            raise InputError(f"consumer {c.consumer_id}: phase '{c.phase}' is not one of {', '.join(_LABELS)}")
+    return p, q
+
+
+def _network_metrics(engine: Any, p: np.ndarray, q: np.ndarray, step_h: float) -> _Metrics:
+    """Solves an engine with network outputs (VUF over every bus)."""
+    res = engine.solve_day(p, q, network_outputs=True)
+    return _Metrics(float(res.p_loss_kw.sum() * step_h), float(np.nanmax(res.vuf_pct)),
+                    float(res.i_trafo_neutral_a.max()), float(res.loading_pct.max()))
+
+
+def _real_metrics(engine: Any, site: Site, p: np.ndarray, q: np.ndarray, step_h: float) -> _Metrics:
+    """Solves the site's own engine (rows matched by consumer id) with network outputs."""
+    index = {c.consumer_id: i for i, c in enumerate(site.consumers)}
+    order = [index[name] for name in engine.load_names]
+    return _network_metrics(engine, p[order], q[order], step_h)
+
+
+def _probe_network_metrics(probe: _Probe, assign: np.ndarray) -> _Metrics:
+    """The probe solved with network outputs: the same figures as the site's own engine."""
+    r = probe.routing(assign)
+    return _network_metrics(probe.engine, np.asarray(r @ probe.p), np.asarray(r @ probe.q), probe.step_h)
+
+
+def _row(c, from_phase: str, to_phase: str, action: str, peak: float, energy: float, before: _Metrics,
+         after: _Metrics, reason: str) -> dict[str, Any]:
+    return {"consumer_id": c.consumer_id, "bus": c.bus, "from_phase": from_phase, "to_phase": to_phase,
+            "action": action, "peak_kw": peak, "energy_kwh": energy, "losses_before_kwh": before.losses_kwh,
+            "losses_after_kwh": after.losses_kwh, "vuf_max_before_pct": before.vuf_max_pct,
+            "vuf_max_after_pct": after.vuf_max_pct, "recommended": True, "reason": reason}
+
+
+def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanceConfig | None = None,
+              engine_factory: Callable[[Site], Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Recommends phase moves and three-phase supplies, proven with the power flow.
+
+    Args:
+        site: The building or feeder; ``site.consumers`` gives the row order
+            of the demand and each consumer's bus and phase.
+        p_kw: (n_consumers, T) active power per consumer, kW (any step length,
+            see :attr:`PhaseBalanceConfig.step_minutes`).
+        q_kvar: (n_consumers, T) reactive power, kvar.
+        cfg: Settings; ``None``: the defaults.
+        engine_factory: ``factory(site) -> engine`` building the grid engine
+            of a site whose consumers' phases changed (a ``(net, engine)``
+            tuple is accepted too); ``None``: :func:`default_engine_factory`.
+
+    Returns:
+        ``(frame, summary)``: the recommendations (columns :data:`COLUMNS`,
+        see the module docstring) and the before/after figures.
+
+    Raises:
+        InputError: Bad shapes, non-finite demand, unknown phases or settings.
+    """
+    t_start = time.perf_counter()
+    cfg = PhaseBalanceConfig() if cfg is None else cfg
+    factory = default_engine_factory() if engine_factory is None else engine_factory
+    p, q = _check_inputs(site, p_kw, q_kvar)
+    n, n_steps = p.shape
+    step_min = _step_minutes(cfg, n_steps)
+    step_h = step_min / 60.0
+    base = np.array([_LABELS.index(c.phase) for c in site.consumers])
+    peak = p.max(axis=1)
+    energy = p.sum(axis=1) * step_h
+
+    # 1. proxy search
+    block = max(1, int(round(cfg.search_minutes / step_min)))
+    s_mean, counts = _block_means(p + 1j * q, block)
+    a, w, v_ph, kind = _sections(site, cfg.objective)
+    proxy = _Proxy(s_mean, counts * step_h, base, a, w, v_ph)
+    proxy_before = proxy.value()
+    greedy = _greedy(proxy, int(cfg.max_moves))
+    proxy_greedy = proxy.value()
+    t_search = time.perf_counter()
+
+    # 2. proof on the probe engine
+    probe = _Probe(site, factory, p, q, step_h)
+    t_probe = time.perf_counter()
+    kept = _prune(probe, base, [(i, qq) for i, qq, _ in greedy], cfg.objective)
+    gain = {i: dj for i, _, dj in greedy}
+    order = {i: k for k, (i, _, _) in enumerate(greedy)}
+    kept.sort(key=lambda m: order[m[0]])
+    rows: list[dict[str, Any]] = []
+    plan: list[PhaseMove] = []
+    state = base.copy()
+    for i, qq in kept:
+        before = probe.metrics(state)
+        nxt = state.copy()
+        nxt[i] = qq
+        after = probe.metrics(nxt)
+        c = site.consumers[i]
+        reason = (f"proxy {gain[i]:+.3g}; power flow losses {after.losses_kwh - before.losses_kwh:+.4f} kWh, "
+                  f"max VUF {after.vuf_max_pct - before.vuf_max_pct:+.3f} %")
+        plan.append(PhaseMove(c.consumer_id, c.phase, _LABELS[qq], reason))
+        rows.append(_row(c, c.phase, _LABELS[qq], "move", float(peak[i]), float(energy[i]), before, after, reason))
+        state = nxt
+    planned = state
+    plan_metrics = probe.metrics(planned)
+
+    # three-phase candidates on top of the plan, each alone, then a combined set
+    share = _dominance(site, p, planned)
+    plan_crit = _criterion(plan_metrics, cfg.objective)
+    three_rows: list[dict[str, Any]] = []
+    improving: list[tuple[tuple[float, float], int]] = []
+    for i, c in enumerate(site.consumers):
+        if planned[i] == 3:
+            continue
+        why = []
+        if peak[i] > cfg.three_phase_min_peak_kw:
+            why.append(f"peak {peak[i]:.1f} kW > {cfg.three_phase_min_peak_kw:g} kW")
+        if share[i] >= cfg.dominance_share:
+            why.append(f"{100 * share[i]:.0f} % of phase {_LABELS[planned[i]]}'s excess over the mean "
+                       f"in group {c.group_id}")
+        if not why:
+            continue
+        trial = planned.copy()
+        trial[i] = 3
+        after = probe.metrics(trial)
+        crit = _criterion(after, cfg.objective)
+        if _better(crit, plan_crit):
+            improving.append((crit, i))
+        three_rows.append(_row(c, _LABELS[planned[i]], "ABC", "three_phase", float(peak[i]), float(energy[i]),
+                               plan_metrics, after, "; ".join(why)))
+    combined = planned.copy()
+    chosen: list[int] = []
+    for _, i in sorted(improving):
+        trial = combined.copy()
+        trial[i] = 3
+        if _better(_criterion(probe.metrics(trial), cfg.objective), _criterion(probe.metrics(combined), cfg.objective)):
+            combined = trial
+            chosen.append(i)
+    chosen_ids = {site.consumers[i].consumer_id for i in chosen}
+    for r in three_rows:
+        r["recommended"] = r["consumer_id"] in chosen_ids
+    three_rows.sort(key=lambda r: (not r["recommended"], r["losses_after_kwh"]))
+    rows.extend(three_rows)
+    three_metrics = probe.metrics(combined)
+    t_proof = time.perf_counter()
+
+    # 3. the site's own engines before and after
+    moved = {site.consumers[i].consumer_id: _LABELS[qq] for i, qq in kept}
+    if cfg.verify:
+        m_before = _real_metrics(_engine_of(factory(site)), site, p, q, step_h)
+        if moved:
+            after_site = apply_phases(site, moved)
+            m_after = _real_metrics(_engine_of(factory(after_site)), after_site, p, q, step_h)
+        else:
+            m_after = m_before
+    else:
+        m_before = _probe_network_metrics(probe, base)
+        m_after = _probe_network_metrics(probe, planned) if moved else m_before
+    t_end = time.perf_counter()
+
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    loss_red = 100.0 * (m_before.losses_kwh - m_after.losses_kwh) / m_before.losses_kwh if m_before.losses_kwh else 0.0
+    summary: dict[str, Any] = {
+        "objective": cfg.objective,
+        "consumers": int(n),
+        "steps": int(n_steps),
+        "step_minutes": step_min,
+        "moves": len(plan),
+        "greedy_moves": len(greedy),
+        "losses_before_kwh": m_before.losses_kwh,
+        "losses_after_kwh": m_after.losses_kwh,
+        "loss_reduction_pct": loss_red,
+        "vuf_max_before_pct": m_before.vuf_max_pct,
+        "vuf_max_after_pct": m_after.vuf_max_pct,
+        "neutral_peak_before_a": m_before.neutral_peak_a,
+        "neutral_peak_after_a": m_after.neutral_peak_a,
+        "loading_peak_before_pct": m_before.loading_peak_pct,
+        "loading_peak_after_pct": m_after.loading_peak_pct,
+        "energy_kwh": float(energy.sum()),
+        "proxy_kind": kind,
+        "proxy_before": proxy_before,
+        "proxy_after_greedy": proxy_greedy,
+        "three_phase_candidates": len(three_rows),
+        "three_phase_improving": len(improving),
+        "three_phase_recommended": [site.consumers[i].consumer_id for i in chosen],
+        "losses_after_three_phase_kwh": three_metrics.losses_kwh,
+        "vuf_max_after_three_phase_pct": three_metrics.vuf_max_pct,
+        "power_flow_solves": len(probe.cache),
+        "verified": bool(cfg.verify),
+        "search_seconds": t_search - t_start,
+        "probe_build_seconds": t_probe - t_search,
+        "proof_seconds": t_proof - t_probe,
+        "verify_seconds": t_end - t_proof,
+        "total_seconds": t_end - t_start,
+        "plan": [asdict(m) for m in plan],
+    }
+    return frame, summary

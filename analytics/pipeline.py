@@ -1,0 +1,183 @@
+"""Meter data → calendar, gap filling, balances, suspects: the shared steps of ``task=analytics``.
+
+:func:`prepare` turns imported :class:`~analytics.data_format.MeterData` into
+dense hourly arrays on the local calendar; :func:`detect` runs the balances
+and the theft/faulty-meter detector on the data up to a cut-off day (the
+evaluation harness runs it day after day to measure detection delays).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.balances import GroupBalance, fill_gaps, group_balances
+from analytics.hierarchy import BalanceUnit, balance_units
+from analytics.suspects import Suspect, tamper_suspects
+from analytics.theft import TheftConfig, detect_group
+
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
+
+
+@dataclass
+class Prepared:
+    """Imported data on a dense hourly grid and the local calendar.
+
+    Attributes:
+        meters, groups: The interchange tables.
+        meter_ids: Row order of the arrays.
+        row_of: Meter id → row.
+        hours_utc: (H,) start of each hour, UTC.
+        local: (H,) the same hours in local time (fixed offset).
+        raw: (n, H) registered values, NaN where missing.
+        filled: (n, H) with consumer gaps filled and negative readings set to 0.
+        was_filled: (n, H) bool.
+        day: (H,) local day index from the first local day.
+        local_hour: (H,) local hour of the day.
+        weekend: (H,) bool.
+        local_date: (H,) local date (``YYYY-MM-DD`` strings).
+        units: Balance units of the groups with a meter.
+        negatives: Readings rejected as negative: ``meter_id``, ``timestamp`` (UTC).
+    """
+
+    meters: pd.DataFrame
+    groups: pd.DataFrame
+    meter_ids: list[str]
+    row_of: dict[str, int]
+    hours_utc: pd.DatetimeIndex
+    local: pd.DatetimeIndex
+    raw: np.ndarray
+    filled: np.ndarray
+    was_filled: np.ndarray
+    day: np.ndarray
+    local_hour: np.ndarray
+    weekend: np.ndarray
+    local_date: np.ndarray
+    units: list[BalanceUnit]
+    negatives: pd.DataFrame
+
+    @property
+    def days(self) -> int:
+        """Local days covered."""
+        return int(self.day.max()) + 1 if len(self.day) else 0
+
+    def day_dates(self) -> list[str]:
+        """Local date of each day index."""
+        first = pd.Timestamp(self.local[0].date())
+        return [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(self.days)]
+
+
+def detect_offset_h(data_dir: Path) -> float:
+    """UTC offset of the first timestamp of ``readings.csv`` (0 if none is found)."""
+    csv = data_dir / "readings.csv"
+    if csv.is_file():
+        with open(csv) as fh:
+            fh.readline()
+            for line in fh:
+                parts = line.strip().split(",")
+                if len(parts) >= 2:
+                    m = _OFFSET.search(parts[1].strip())
+                    if m:
+                        sign = -1.0 if m.group(1) == "-" else 1.0
+                        return sign * (int(m.group(2)) + int(m.group(3)) / 60.0)
+                    break
+    return 0.0
+
+
+def prepare(data, utc_offset_h: float) -> Prepared:
+    """Dense hourly arrays of every meter on the local calendar.
+
+    Args:
+        data: Imported :class:`~analytics.data_format.MeterData`.
+        utc_offset_h: Local time offset, hours.
+    """
+    meters = data.meters.copy()
+    ids = [str(m) for m in meters["meter_id"]]
+    present, hours, raw_present = data.hourly()
+    row_present = {m: k for k, m in enumerate(present)}
+    raw = np.full((len(ids), len(hours)), np.nan)
+    for k, m in enumerate(ids):
+        if m in row_present:
+            raw[k] = raw_present[row_present[m]]
+    tz = pd.Timedelta(hours=utc_offset_h)
+    local = (hours.tz_convert("UTC").tz_localize(None) + tz)
+    first = local[0].normalize() if len(local) else pd.Timestamp(0)
+    day = np.asarray((local.normalize() - first).days).astype(int)
+    local_hour = np.asarray(local.hour).astype(int)
+    weekend = np.asarray(local.dayofweek >= 5)
+    local_date = np.asarray(local.strftime("%Y-%m-%d"))
+    row_of = {m: k for k, m in enumerate(ids)}
+    rej = data.rejects
+    neg = rej[rej["reason"] == "negative"][["meter_id", "timestamp"]].copy() if len(rej) else \
+        pd.DataFrame(columns=["meter_id", "timestamp"])
+    neg["timestamp"] = pd.to_datetime(neg["timestamp"], utc=True, errors="coerce")
+    neg = neg.dropna()
+    zero = np.zeros(raw.shape, dtype=bool)
+    if len(neg):
+        col = hours.get_indexer(neg["timestamp"])
+        row = np.array([row_of.get(str(m), -1) for m in neg["meter_id"]])
+        ok = (col >= 0) & (row >= 0)
+        zero[row[ok], col[ok]] = True
+    consumer = meters["customer_id"].fillna("").astype(str).str.strip() != ""
+    filled, was = raw.copy(), np.zeros(raw.shape, dtype=bool)
+    rows = np.flatnonzero(consumer.to_numpy())
+    if len(rows):
+        f, w = fill_gaps(raw[rows], local_hour, zero[rows])
+        filled[rows], was[rows] = f, w & ~zero[rows]
+    units = balance_units(meters, data.groups)
+    return Prepared(meters=meters, groups=data.groups, meter_ids=ids, row_of=row_of, hours_utc=hours,
+                    local=pd.DatetimeIndex(local), raw=raw, filled=filled, was_filled=was, day=day,
+                    local_hour=local_hour, weekend=weekend, local_date=local_date, units=units, negatives=neg)
+
+
+def balances(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, float],
+             hours: slice = slice(None)) -> list[GroupBalance]:
+    """Hourly balances of every metered group (technical losses fitted on the clean days)."""
+    clean = prep.day[hours] < theft.clean_days
+    equipment = {g: w / 1000.0 for g, w in equipment_w_by_group.items()}
+    return group_balances(prep.units, prep.row_of, prep.filled[:, hours], prep.raw[:, hours],
+                          prep.was_filled[:, hours], clean, equipment)
+
+
+def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, float],
+           cutoff_day: int | None = None) -> tuple[list[Suspect], dict[str, float], list[GroupBalance]]:
+    """Suspects, a score per consumer meter and the balances, on the days before ``cutoff_day``.
+
+    Consumer meters are examined in the lowest metered group they belong to
+    (their balance unit); tamper evidence (negative readings) is added.
+    """
+    hours = slice(None) if cutoff_day is None else slice(0, int(np.searchsorted(prep.day, cutoff_day)))
+    bal = balances(prep, theft, equipment_w_by_group, hours)
+    day, lh, wk = prep.day[hours], prep.local_hour[hours], prep.weekend[hours]
+    suspects: list[Suspect] = []
+    scores: dict[str, float] = {}
+    for b in bal:
+        members = [m for m in b.unit.consumer_meter_ids if m in prep.row_of]
+        if not members:
+            continue
+        rows = [prep.row_of[m] for m in members]
+        found, sc = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft)
+        suspects += found
+        for m, s in zip(members, sc):
+            scores[m] = max(scores.get(m, 0.0), float(s))
+    neg = prep.negatives
+    if cutoff_day is not None and len(neg):
+        first_local = prep.local[0].normalize()
+        local_neg = neg["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None) + (prep.local[0] - prep.hours_utc[0]
+                                                                                   .tz_convert("UTC").tz_localize(None))
+        neg = neg[((local_neg - first_local).dt.days < cutoff_day).to_numpy()]
+    group_of = {m: b.unit.group_id for b in bal for m in b.unit.consumer_meter_ids}
+    offset = prep.local[0] - prep.hours_utc[0].tz_convert("UTC").tz_localize(None)
+    first_local = prep.local[0].normalize()
+
+    def day_of(ts) -> int:
+        return int((pd.Timestamp(ts).tz_convert("UTC").tz_localize(None) + offset - first_local).days)
+
+    for s in tamper_suspects(neg, group_of, day_of, theft.negative_readings_min):
+        suspects.append(s)
+        scores[s.meter_id] = max(scores.get(s.meter_id, 0.0), s.score)
+    return suspects, scores, bal

@@ -1,0 +1,210 @@
+"""``task=analytics``: balances, losses, theft and faulty meters, forecasts, alerts, phase moves.
+
+``balance-twin task=analytics data_dir=DIR`` (the root key ``data_dir``) analyses meter data in the
+interchange format (docs/data-format.md); without ``data_dir`` it simulates
+the site's meters (with known anomalies injected), exports them in that
+format under ``analytics/input/`` and analyses the export, scoring the
+detector against the truth.
+
+Writes under ``analytics/``: ``balances.csv`` (``group_id, level, date,
+input_kwh, consumers_kwh, imbalance_kwh, imbalance_pct, technical_loss_kwh``,
+then ``equipment_kwh, unexplained_kwh, subtree_imbalance_kwh,
+filled_readings, missing_input_hours``), ``suspects.csv`` (``group_id,
+meter_id, rank, score, anomaly_start``, then ``stolen_kwh_per_day,
+evidence``), ``alerts.csv``, ``phase_moves.csv``, ``rejects.csv``,
+``forecasts.csv``, ``verification.csv``, ``loss_models.csv``, the plots
+``imbalance.png`` and ``suspect_evidence.png``; with simulated data also
+``truth.csv`` and ``evaluation.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from analytics import plots
+from analytics.balances import daily_table
+from analytics.config import AnalyticsConfig
+from analytics.pipeline import Prepared, detect, detect_offset_h, prepare
+from analytics.suspects import suspects_frame
+from scenarios.errors import InputError
+from twin import pipeline
+from twin.progress import stages
+
+log = logging.getLogger(__name__)
+
+
+def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[Any, pd.DataFrame, dict[str, float]]:
+    """Simulates the site's meters with anomalies, exports them to ``out``; returns (site, truth, equipment W)."""
+    from analytics.data_format import write_dir
+    from analytics.export import readings_frame, site_tables
+    from analytics.inject import draw_anomalies, truth_frame
+    from analytics.synth import SynthConfig, make_data
+
+    site = pipeline.build_site(cfg.site, int(cfg.seed))
+    sim = acfg.simulated
+    synth_cfg = SynthConfig(days=sim.days, start=sim.start, gap_share=sim.gap_share, water_leak_share=0.05)
+    consumer_meters = [m.meter_id for m in site.meters
+                       if m.consumer_id and m.kind.value == "electricity"]
+    group_of = {m.meter_id: m.group_id for m in site.meters}
+    anomalies = draw_anomalies(consumer_meters, sim.days, sim.anomaly_share, int(cfg.seed),
+                               min_start_day=acfg.theft.clean_days, groups=group_of)
+    data = make_data(site, synth_cfg, int(cfg.seed), anomalies)
+    meters, groups = site_tables(site)
+    readings = readings_frame(data.meter_ids, data.start, data.values)
+    from analytics.data_format import MeterData
+
+    write_dir(out, MeterData(meters=meters, groups=groups, readings=readings,
+                             rejects=pd.DataFrame()), parquet=sim.parquet)
+    truth = truth_frame(anomalies, data.start)
+    equipment = {g: float(np.mean(v)) * 1000.0 for g, v in data.equipment_kwh.items() if np.mean(v) > 0}
+    return site, truth, equipment
+
+
+def _local_hours(prep: Prepared, offset_h: float) -> pd.DatetimeIndex:
+    return prep.hours_utc.tz_convert(timezone(timedelta(hours=offset_h)))
+
+
+def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
+    """Runs the task, writing into ``out_dir``; returns the key figures."""
+    from analytics.data_format import read_dir
+
+    acfg: AnalyticsConfig = OmegaConf.to_object(cfg.analytics)
+    site, truth = None, None
+    equipment = dict(acfg.equipment_w_by_group)
+    with stages(["data", "import", "balances", "forecasts", "phases", "evaluate", "write"]) as step:
+        step("data")
+        if cfg.data_dir:
+            data_dir = Path(cfg.data_dir)
+            if not data_dir.is_dir():
+                raise InputError(f"data_dir: '{data_dir}' is not a directory")
+        else:
+            data_dir = out_dir / "input"
+            site, truth, sim_equipment = simulate_input(cfg, acfg, data_dir)
+            equipment = {**sim_equipment, **equipment}
+            truth.to_csv(out_dir / "truth.csv", index=False)
+        step("import")
+        data = read_dir(data_dir, absurd_kwh_per_hour=acfg.absurd_kwh_per_hour,
+                        absurd_m3_per_hour=acfg.absurd_m3_per_hour)
+        data.rejects.to_csv(out_dir / "rejects.csv", index=False)
+        offset = acfg.utc_offset_h if acfg.utc_offset_h is not None else detect_offset_h(data_dir)
+        prep = prepare(data, offset)
+        step("balances")
+        suspects, scores, bal = detect(prep, acfg.theft, equipment)
+        daily = daily_table(bal, prep.local_date)
+        daily.to_csv(out_dir / "balances.csv", index=False, float_format="%.6f")
+        frame = suspects_frame(suspects, prep.day_dates())
+        frame.to_csv(out_dir / "suspects.csv", index=False, float_format="%.4f")
+        pd.DataFrame([{"group_id": b.unit.group_id, "level": b.unit.level, "fixed_kwh_per_h": b.loss_model.fixed_kwh_per_h,
+                       "k_per_kwh": b.loss_model.k_per_kwh, "clean_hours": b.loss_model.hours_used,
+                       "rmse_kwh": b.loss_model.rmse_kwh} for b in bal]).to_csv(out_dir / "loss_models.csv",
+                                                                             index=False)
+        step("forecasts")
+        figures_extra = forecasts_and_alerts(prep, acfg, offset, frame, out_dir)
+        step("phases")
+        phase_summary = phase_moves(cfg, acfg, prep, site, out_dir)
+        step("evaluate")
+        metrics = None
+        if truth is not None:
+            from analytics.harness import score
+
+            with tqdm(total=max(prep.days - acfg.theft.clean_days, 1), desc="detector day by day", unit="day",
+                      file=sys.stderr, leave=False) as bar:
+                metrics, _ = score(prep, truth, acfg.theft, equipment, progress=lambda d: bar.update(1))
+            (out_dir / "evaluation.json").write_text(json.dumps(metrics, indent=2, default=float) + "\n")
+        step("write")
+        groups = (daily.groupby("group_id")["unexplained_kwh"].sum().sort_values(ascending=False)
+                  .head(acfg.plots_groups).index.tolist()) if len(daily) else []
+        plots.imbalance(out_dir / "imbalance.png", bal, daily, prep, groups)
+        plots.suspect_evidence(out_dir / "suspect_evidence.png", frame, bal, prep)
+    return summary(prep, data, daily, frame, metrics, phase_summary, figures_extra)
+
+
+def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, suspects: pd.DataFrame,
+                         out_dir: Path) -> dict[str, Any]:
+    """Writes ``forecasts.csv``, ``alerts.csv`` and ``verification.csv``."""
+    from analytics.alerts import alerts
+    from analytics.forecasts import month_forecast
+    from analytics.verification import verification_dates
+
+    hours = _local_hours(prep, offset)
+    meters = prep.meters
+    consumer = meters["customer_id"].fillna("").astype(str).str.strip() != ""
+    ids = meters.loc[consumer, "meter_id"].astype(str).tolist()
+    rows = [prep.row_of[m] for m in ids]
+    group_of = dict(zip(meters["meter_id"].astype(str), meters["group_id"].astype(str)))
+    kind_of = dict(zip(meters["meter_id"].astype(str), meters["kind"].astype(str)))
+    forecast = month_forecast(prep.raw[rows], ids, hours, group_of, acfg.forecast, kind_of=kind_of)
+    forecast.to_csv(out_dir / "forecasts.csv", index=False, float_format="%.4f")
+    found = alerts(prep.raw[rows], ids, hours, kind_of, forecast, acfg.alerts)
+    found.to_csv(out_dir / "alerts.csv", index=False, float_format="%.4f")
+    electricity = [m for m in ids if kind_of[m] == "electricity"]
+    daily_mean = np.nanmean(prep.raw[[prep.row_of[m] for m in electricity]], axis=1) * 24.0
+    table = pd.DataFrame({"meter_id": electricity, "annual_kwh": np.nan_to_num(daily_mean) * 365.0})
+    table["installed"] = meters.set_index("meter_id").reindex(electricity)["installed"].to_numpy() \
+        if "installed" in meters.columns else acfg.meters_installed
+    err = {}
+    for _, s in suspects.iterrows():
+        reg = float(np.nanmean(prep.raw[prep.row_of[s["meter_id"]]]) * 24.0)
+        stolen = float(s["stolen_kwh_per_day"]) if np.isfinite(s["stolen_kwh_per_day"]) else np.nan
+        if np.isfinite(stolen) and reg + stolen > 0:
+            err[s["meter_id"]] = 100.0 * stolen / (reg + stolen)
+    table["measured_error_pct"] = [err.get(m, np.nan) for m in electricity]
+    as_of = prep.local[-1].normalize()
+    verification_dates(table, acfg.verification, as_of).to_csv(out_dir / "verification.csv", index=False,
+                                                                float_format="%.4f")
+    return {"alerts": int(len(found)), "water_leak_alerts": int((found["kind"] == "water_leak").sum())
+            if len(found) else 0}
+
+
+def phase_moves(cfg: DictConfig, acfg: AnalyticsConfig, prep: Prepared, site, out_dir: Path) -> dict[str, Any]:
+    """``phase_moves.csv`` when the network is known (a simulated site), else an empty table."""
+    from analytics.phases import PhaseBalanceConfig, recommend
+
+    columns = ["consumer_id", "bus", "from_phase", "to_phase", "action"]
+    if site is None or site.network is None:
+        pd.DataFrame(columns=columns).to_csv(out_dir / "phase_moves.csv", index=False)
+        log.info("phase moves: no network known for this data (give a simulated site), none recommended")
+        return {}
+    meter_of = {m.consumer_id: m.meter_id for m in site.meters if m.consumer_id and m.kind.value == "electricity"}
+    p_kw = np.stack([np.nan_to_num(prep.filled[prep.row_of[meter_of[c.consumer_id]]]) for c in site.consumers])
+    q_kvar = p_kw * np.tan(np.arccos(0.95))
+
+    def engine_factory(s):
+        return pipeline.build_engine(cfg.grid, s)[1]
+
+    moves, info = recommend(site, p_kw, q_kvar, PhaseBalanceConfig(max_moves=acfg.phase_moves_max), engine_factory)
+    moves.to_csv(out_dir / "phase_moves.csv", index=False, float_format="%.4f")
+    return info
+
+
+def summary(prep: Prepared, data, daily: pd.DataFrame, suspects: pd.DataFrame, metrics: dict | None,
+            phases: dict, extra: dict) -> dict[str, Any]:
+    """Key figures for summary.json and MLflow."""
+    top = daily[daily["level"] == daily["level"].iloc[0]] if len(daily) else daily
+    out: dict[str, Any] = {
+        "meters": int(len(prep.meter_ids)), "groups": int(daily["group_id"].nunique()) if len(daily) else 0,
+        "days": prep.days, "readings": int(len(data.readings)), "rejected_rows": int(len(data.rejects)),
+        "suspects": int(len(suspects)),
+        "imbalance_pct_top": float(100 * top["imbalance_kwh"].sum() / top["input_kwh"].sum()) if len(top) else None,
+        "technical_loss_pct_top": float(100 * top["technical_loss_kwh"].sum() / top["input_kwh"].sum())
+        if len(top) else None,
+        **extra,
+    }
+    for k in ("moves", "losses_before_kwh", "losses_after_kwh", "loss_reduction_pct"):
+        if k in phases:
+            out[f"phase_{k}"] = phases[k]
+    if metrics:
+        for k in ("precision", "recall", "auc", "f1", "detection_delay_days_median", "start_error_days_median"):
+            if k in metrics:
+                out[f"detector_{k}"] = metrics[k]
+    return out
