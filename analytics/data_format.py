@@ -132,7 +132,7 @@ class MeterData:
         ids = self.meters["meter_id"]
         if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == list(ids):
             return col.cat.codes.to_numpy()
-        return pd.Index(ids).get_indexer(col.astype(str))
+        return pd.Index(ids).get_indexer(col.astype(str))  # -1: a meter not in ``meters``
 
     def _range(self, hours: np.ndarray) -> tuple[int, int]:
         """First and one-past-last hour of all readings."""
@@ -171,7 +171,8 @@ class MeterData:
             raise KeyError(f"unknown meter {ids[int(np.flatnonzero(pos < 0)[0])]!r}")
         row_of = np.full(len(self.meters), -1, dtype=np.int64)
         row_of[pos] = np.arange(len(ids))
-        rows = row_of[self._meter_codes()]
+        codes = self._meter_codes()
+        rows = np.where(codes >= 0, row_of[codes], -1)
         keep = (rows >= 0) & (hours >= h0) & (hours < h1)
         out = np.full((len(ids), h1 - h0), np.nan)
         out[rows[keep], hours[keep] - h0] = self.readings["value"].to_numpy(dtype=np.float64)[keep]
@@ -193,6 +194,8 @@ class MeterData:
         hours = self._hours()
         h0, h1 = self._range(hours)
         codes = self._meter_codes().astype(np.int64)
+        known = codes >= 0
+        codes, hours = codes[known], hours[known]
         n = len(self.meters)
         if h1 == h0:
             return _gap_frame([], np.empty(0, np.int64), np.empty(0, np.int64))
@@ -446,8 +449,8 @@ def _dict_column(col: pa.ChunkedArray, empty: Any) -> tuple[np.ndarray, np.ndarr
     """Distinct values and per-row indices of a (dictionary or plain) column; nulls map to ``empty``."""
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col)
-    col = pa.chunked_array(col.chunks, type=col.type) if col.num_chunks else pa.chunked_array(
-        [pa.array([], type=col.type)])
+    if col.num_chunks == 0:
+        col = pa.chunked_array([pa.array([], type=col.type.value_type).dictionary_encode()])
     col = pa.Table.from_arrays([col], ["c"]).unify_dictionaries().column("c")
     names = col.chunk(0).dictionary
     parts = []
@@ -468,32 +471,37 @@ def _dict_column(col: pa.ChunkedArray, empty: Any) -> tuple[np.ndarray, np.ndarr
     return values, idx
 
 
-def _numbers_from_text(text: pa.Array) -> np.ndarray:
-    """Float64 of a text column, NaN where the text is not a number."""
-    trimmed = pc.utf8_trim_whitespace(text)
-    try:
-        out = pc.cast(trimmed, pa.float64())
-        return out.to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
-    cleaned = pc.if_else(ok, trimmed, pa.scalar(None, pa.string()))
-    try:
-        out = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. an exponent out of range
-        out = pd.to_numeric(pd.Series(cleaned.to_pylist(), dtype=object), errors="coerce").to_numpy(np.float64)
-    return out
+def _numbers_from_text(text: pa.ChunkedArray) -> np.ndarray:
+    """Float64 of a text column, NaN where the text is not a number (surrounding blanks allowed)."""
+    parts = []
+    for chunk in text.chunks:
+        try:
+            parts.append(pc.cast(chunk, pa.float64()))
+            continue
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        trimmed = pc.utf8_trim_whitespace(chunk)
+        ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
+        cleaned = pc.if_else(ok, trimmed, pa.scalar(None, chunk.type))
+        try:
+            parts.append(pc.cast(cleaned, pa.float64()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. an exponent out of range
+            parts.append(pa.array(pd.to_numeric(pd.Series(cleaned.to_pylist(), dtype=object), errors="coerce"),
+                                  type=pa.float64()))
+    if not parts:
+        return np.empty(0, np.float64)
+    return np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts]).astype(np.float64, copy=False)
 
 
 def _values(col: pa.ChunkedArray, path: Path) -> tuple[np.ndarray, Any, np.ndarray | None]:
     """Values as float64 (NaN where not a number), the text (for a text column) and the null mask."""
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
+        col = pc.cast(col, col.type.value_type)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return _numbers_from_text(col), col, None
     if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type)):
         raise InputError(f"{path}: column 'value' must hold numbers or text, got {col.type}")
+    col = col.combine_chunks()
     null = col.is_null().to_numpy(zero_copy_only=False) if col.null_count else None
     values = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
     return values, None, null
@@ -536,11 +544,10 @@ def _read_csv_raw(path: Path) -> _Raw:
             break
         except pa.ArrowInvalid as exc:
             msg = str(exc)
-            if "conversion error to double" in msg and not value_text:
-                value_text = True
-                continue
-            if msg.startswith("CSV parse error") and not one_thread:
-                one_thread = True
+            # A value that is not a number or a row with the wrong number of fields: read once more,
+            # values as text and row by row (to know the lines of the bad rows).
+            if ("conversion error to double" in msg or msg.startswith("CSV parse error")) and not one_thread:
+                value_text = one_thread = True
                 continue
             raise InputError(f"{path}: cannot read: {msg.splitlines()[0]}") from None
     meter_names, meter_idx = _dict_column(table.column("meter_id"), "")
@@ -570,7 +577,10 @@ def _read_parquet_raw(path: Path) -> _Raw:
     tz_hint = None
     if pa.types.is_timestamp(tcol.type):
         tz_hint = tcol.type.tz
-        tcol = pc.cast(tcol, pa.timestamp("ns", tz=tcol.type.tz))
+        try:
+            tcol = pc.cast(tcol, pa.timestamp("ns", tz=tcol.type.tz))
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{path}: column 'timestamp': {str(exc).splitlines()[0]}") from None
     elif pa.types.is_date(tcol.type):
         tcol = pc.cast(pc.cast(tcol, pa.timestamp("s")), pa.timestamp("ns"))
     elif not (pa.types.is_dictionary(tcol.type) or pa.types.is_string(tcol.type)
@@ -590,8 +600,6 @@ def _read_parquet_raw(path: Path) -> _Raw:
 def _stamp(value: Any) -> tuple[int, int, Any]:
     """``(status, hour since the epoch, UTC offset)`` of one distinct timestamp."""
     if isinstance(value, pd.Timestamp):
-        if value is pd.NaT:
-            return _TS_BAD, 0, None
         if value.tzinfo is None:
             return _TS_NO_OFFSET, 0, None
         ns = value.value

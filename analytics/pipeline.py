@@ -177,7 +177,14 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
     def day_of(ts) -> int:
         return int((pd.Timestamp(ts).tz_convert("UTC").tz_localize(None) + offset - first_local).days)
 
+    by_meter = {s.meter_id: s for s in suspects}
     for s in tamper_suspects(neg, group_of, day_of, theft.negative_readings_min):
-        suspects.append(s)
+        if s.meter_id in by_meter:  # found by the balance too: one suspect, both pieces of evidence
+            known = by_meter[s.meter_id]
+            known.score = max(known.score, s.score)
+            known.anomaly_start_day = min(known.anomaly_start_day, s.anomaly_start_day)
+            known.evidence = f"{known.evidence}; {s.evidence}"
+        else:
+            suspects.append(s)
         scores[s.meter_id] = max(scores.get(s.meter_id, 0.0), s.score)
     return suspects, scores, bal
