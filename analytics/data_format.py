@@ -776,20 +776,22 @@ def _drop_duplicates(code: np.ndarray, hrel: np.ndarray, v: np.ndarray, ok: np.n
     if key.size < 2 or bool((key[1:] > key[:-1]).all()):
         return code, hrel, v, ok  # sorted, no duplicates: the usual file
     order = np.argsort(key, kind="stable")
-    key, v = key[order], v[order]
-    ok = order if ok is None else ok[order]
-    del order
+    key = key[order]
     dup = np.zeros(key.size, dtype=bool)
     dup[1:] = key[1:] == key[:-1]
+    del key
+    code, hrel, v = code[order], hrel[order], v[order]
+    ok = order if ok is None else ok[order]
+    del order
     if dup.any():
-        first = np.maximum.accumulate(np.where(dup, 0, np.arange(key.size)))
+        first = np.maximum.accumulate(np.where(dup, 0, np.arange(dup.size)))
         conflict = dup & (v != v[first])
         reason[ok[dup & ~conflict]] = _CODE["duplicate"]
         reason[ok[conflict]] = _CODE["duplicate_conflict"]
         del first, conflict
         keep = ~dup
-        key, v, ok = key[keep], v[keep], ok[keep]
-    return (key // span).astype(np.int32), (key % span).astype(np.int32), v, ok
+        code, hrel, v, ok = code[keep], hrel[keep], v[keep], ok[keep]
+    return code, hrel, v, ok
 
 
 def _drop_counter_resets(code: np.ndarray, hrel: np.ndarray, v: np.ndarray, ok: np.ndarray | None,

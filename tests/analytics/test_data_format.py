@@ -185,6 +185,40 @@ def test_no_offset_rejected_when_others_have_one(tmp_path):
     assert data.rejects[["row", "column", "reason"]].values.tolist() == [[3, "timestamp", "no_offset"]]
 
 
+def test_bad_rows_keep_the_row_numbers_of_the_others(tmp_path):
+    text = HEADER + f"M1,{stamp(0)},1\nM1,{stamp(1)}\nM1,{stamp(2)},2\nM1,{stamp(3)},3,4\nM1,{stamp(4)},-1\n"
+    rej = read_dir(make_dir(tmp_path, text)).rejects
+    assert rej[["row", "reason", "meter_id", "timestamp", "value"]].values.tolist() == [
+        [3, "bad_row", "M1", stamp(1), ""], [5, "bad_row", "M1", stamp(3), "3,4"],
+        [6, "negative", "M1", stamp(4), "-1"]]
+
+
+def test_shuffled_file_with_duplicates_matches_pandas(tmp_path):
+    rng = np.random.default_rng(3)
+    meters = ["GM-B1", "M1", "M2", "M3"]
+    recs = [(m, h, float(rng.integers(0, 5)) / 4) for m in meters for h in range(60) if rng.random() > 0.1]
+    recs += [recs[i][:2] + (recs[i][2] + (0.5 if rng.random() < 0.5 else 0.0),)
+             for i in rng.integers(0, len(recs), 40)]
+    order = rng.permutation(len(recs))
+    recs = [recs[i] for i in order]
+    text = HEADER + "".join(f"{m},{stamp(h)},{v}\n" for m, h, v in recs)
+    data = read_dir(make_dir(tmp_path, text))
+    ref = pd.DataFrame(recs, columns=["meter_id", "hour", "value"])
+    ref["row"] = np.arange(len(ref)) + 2
+    first = ref.drop_duplicates(["meter_id", "hour"], keep="first")
+    ref["meter_id"] = pd.Categorical(ref["meter_id"], categories=meters)
+    first = ref.loc[first.index].sort_values(["meter_id", "hour"])
+    got = data.readings
+    assert list(got["meter_id"].astype(str)) == list(first["meter_id"].astype(str))
+    assert list(got["timestamp"]) == [pd.Timestamp(stamp(h)) for h in first["hour"]]
+    assert list(got["value"]) == list(first["value"])
+    dups = ref.drop(first.index).merge(first[["meter_id", "hour", "value"]], on=["meter_id", "hour"],
+                                       suffixes=("", "_kept"))
+    expect = {r: ("duplicate" if v == k else "duplicate_conflict")
+              for r, v, k in zip(dups["row"], dups["value"], dups["value_kept"])}
+    assert dict(zip(data.rejects["row"], data.rejects["reason"])) == expect
+
+
 # ---------------------------------------------------------------------------
 # errors in the readings
 

@@ -112,5 +112,6 @@ def test_write_dir_keeps_the_offset_of_readings_frame(tmp_path, district):
     frame = readings_frame(list(meters["meter_id"]), pd.Timestamp("2026-01-05T00:00:00+02:00"),
                            np.full((len(meters), 3), 0.5))
     write_dir(tmp_path, MeterData(meters=meters, groups=groups, readings=frame, rejects=pd.DataFrame()))
-    assert (tmp_path / "readings.csv").read_text().splitlines()[1] == f"{meters['meter_id'][0]},2026-01-05T00:00:00+02:00,0.5"
+    first = (tmp_path / "readings.csv").read_text().splitlines()[1]
+    assert first == f"{meters['meter_id'][0]},2026-01-05T00:00:00+02:00,0.5"
     assert read_dir(tmp_path).tz == "+02:00"

@@ -38,8 +38,15 @@ def dr_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
     return dr_checks.run_all(cfg)
 
 
+def analytics_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
+    """Balance-analytics checks (issue: balance analytics)."""
+    from analytics import checks as analytics_checks
+
+    return analytics_checks.run_all(cfg)
+
+
 #: Suite name → function of the composed config returning checks.
-SUITES: dict[str, Callable[[DictConfig], list]] = {"mesh": mesh_suite, "dr": dr_suite}
+SUITES: dict[str, Callable[[DictConfig], list]] = {"mesh": mesh_suite, "dr": dr_suite, "analytics": analytics_suite}
 
 
 def _cell(value: Any) -> str:
