@@ -195,20 +195,29 @@ class MeterData:
         h0, h1 = self._range(hours)
         codes = self._meter_codes().astype(np.int64)
         known = codes >= 0
-        codes, hours = codes[known], hours[known]
+        if not known.all():
+            codes, hours = codes[known], hours[known]
         n = len(self.meters)
         if h1 == h0:
             return _gap_frame([], np.empty(0, np.int64), np.empty(0, np.int64))
-        # Readings are sorted by meter and hour; add a sentinel hour before and after every meter.
-        m_all = np.arange(n, dtype=np.int64)
-        c = np.concatenate([codes, m_all, m_all])
-        h = np.concatenate([hours, np.full(n, h0 - 1), np.full(n, h1)])
-        order = np.lexsort((h, c))
-        c, h = c[order], h[order]
-        same = c[1:] == c[:-1]
-        jump = same & (h[1:] - h[:-1] > 1)
-        first, last = h[:-1][jump] + 1, h[1:][jump] - 1
-        return _gap_frame(self.meters["meter_id"].to_numpy()[c[1:][jump]], first, last)
+        key = codes * (h1 - h0) + (hours - h0)
+        if key.size > 1 and not bool((key[1:] >= key[:-1]).all()):
+            order = np.argsort(key, kind="stable")
+            codes, hours = codes[order], hours[order]
+        del key
+        # Inside each meter's run of readings, then before its first and after its last reading.
+        inner = np.flatnonzero((codes[1:] == codes[:-1]) & (hours[1:] - hours[:-1] > 1))
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if codes.size else np.empty(0, np.int64)
+        ends = np.r_[starts[1:] - 1, codes.size - 1] if codes.size else np.empty(0, np.int64)
+        lead = starts[hours[starts] > h0]
+        trail = ends[hours[ends] < h1 - 1]
+        absent = np.setdiff1d(np.arange(n), codes[starts])
+        meter = np.concatenate([codes[inner], codes[lead], codes[trail], absent])
+        first = np.concatenate([hours[inner] + 1, np.full(lead.size, h0), hours[trail] + 1, np.full(absent.size, h0)])
+        last = np.concatenate([hours[inner + 1] - 1, hours[lead] - 1, np.full(trail.size, h1 - 1),
+                               np.full(absent.size, h1 - 1)])
+        order = np.lexsort((first, meter))
+        return _gap_frame(self.meters["meter_id"].to_numpy()[meter[order]], first[order], last[order])
 
     def summary(self) -> pd.DataFrame:
         """Rejected readings per reason (``reason``, ``rows``), most frequent first."""
@@ -509,15 +518,16 @@ def _values(col: pa.ChunkedArray, path: Path) -> tuple[np.ndarray, Any, np.ndarr
 
 def _read_csv_raw(path: Path) -> _Raw:
     """Reads ``readings.csv``: the fast path, or the text/row-by-row paths when it fails."""
+    with path.open("rb") as f:
+        first = f.readline()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), None)
+        header = next(csv.reader([first.decode("utf-8-sig")]), None)
     except UnicodeDecodeError:
-        header = None
+        raise InputError(f"{path}: row 1: the header is not UTF-8 text") from None
     except csv.Error as exc:
-        raise InputError(f"{path}: cannot parse the header as CSV ({exc})") from None
-    if header is None:
-        raise InputError(f"{path}: empty file or no readable header; expected {', '.join(READING_COLUMNS)}")
+        raise InputError(f"{path}: row 1: cannot parse the header as CSV ({exc})") from None
+    if not header:
+        raise InputError(f"{path}: empty file; expected columns {', '.join(READING_COLUMNS)}")
     _check_header(path, header, READING_COLUMNS)
 
     value_text = False
@@ -549,6 +559,8 @@ def _read_csv_raw(path: Path) -> _Raw:
             if ("conversion error to double" in msg or msg.startswith("CSV parse error")) and not one_thread:
                 value_text = one_thread = True
                 continue
+            if "invalid UTF8" in msg:
+                raise InputError(f"{path}: not UTF-8 text ({msg.splitlines()[0]})") from None
             raise InputError(f"{path}: cannot read: {msg.splitlines()[0]}") from None
     meter_names, meter_idx = _dict_column(table.column("meter_id"), "")
     ts_names, ts_idx = _dict_column(table.column("timestamp"), "")

@@ -25,48 +25,57 @@ should get two or three phases". :func:`recommend` does it in two stages.
    Without a network topology in the site (``site.network is None``) the
    transformer (the aggregate) is the only section.
 
-   Greedy best-improvement search: each step applies the single move of a
-   single-phase consumer to another phase that lowers J most (exact ΔJ of every
-   candidate from one array product), each consumer moves at most once,
-   ``ABC`` consumers never move; it stops after ``max_moves`` or when no move
-   lowers J.
+   The proxy drives a greedy best-improvement search: each step proposes the
+   single move of a single-phase consumer to another phase that lowers J most
+   (the exact ΔJ of every candidate comes from one array product); ``ABC``
+   consumers never move, a consumer moves at most once.
 
-2. **Proof with the unbalanced power flow** (the engine). One engine is built
-   by ``engine_factory`` for a *probe* site in which every consumer is
-   replaced by three single-phase loads at its bus, one per phase: any phase
-   assignment, including ``ABC`` (a third on each phase, exactly how the engine
-   models a three-phase consumer), is then just a routing of the demand rows,
-   so every candidate plan is solved without rebuilding the network (building
-   a pandapower net takes seconds, a day's solve a few hundredths). The probe
-   is mathematically the same circuit as the engine built for the site with
-   the moved phases (equal to ~1e-15 on the IEEE feeder).
+2. **Proof with the unbalanced power flow** (the engine). Every proposal is
+   solved at full resolution before it is accepted: a move is kept only when
+   the power flow confirms that it improves the criterion (objective
+   ``"losses"``: energy lost; ``"unbalance"``: the largest VUF at the consumer
+   buses, rounded to 0.001 %, then the losses) over the plan so far; the proxy
+   then continues from the accepted state. A rejected proposal is not
+   proposed again; the search stops after ``max_moves`` accepted moves, after
+   ``max_rejections`` rejected ones, or when the proxy finds no improving move.
 
-   Pruning: the greedy order is solved prefix by prefix at full resolution and
-   cut after the prefix with the best criterion (objective ``"losses"``: energy
-   lost; ``"unbalance"``: the largest VUF at the consumer buses, rounded to
-   0.001 %, then the losses); then every kept move whose removal does not make
-   the criterion worse is dropped (repeated until each move pays for itself).
+   One engine is built by ``engine_factory`` for a *probe* site in which every
+   consumer is replaced by three single-phase loads at its bus, one per phase:
+   any phase assignment, including ``ABC`` (a third on each phase, exactly how
+   the engine models a three-phase consumer), is then just a routing of the
+   demand rows, so every proposal is solved without rebuilding the network
+   (building a pandapower net takes seconds, a day's solve a few hundredths).
+   The probe is mathematically the same circuit as the engine built for the
+   site with the moved phases (equal to ~1e-15 on the IEEE feeder); its solves
+   are warm-started from the first one.
 
-   Finally (``verify=True``) the engine factory builds the real engines of the
-   site before and after the plan and solves them with network outputs: the
-   summary's before/after figures come from these two runs.
+   Finally (``verify=True``) the engine factory builds the site's own engines
+   before and after the plan and solves them with network outputs: the
+   summary's before/after figures come from these two runs (``verify=False``:
+   from the probe solved with network outputs, the same numbers).
 
 Three-phase candidates: single-phase consumers (with their phase after the
 plan) whose peak exceeds ``three_phase_min_peak_kw``, or whose own load makes
 up at least ``dominance_share`` of its phase's excess over the three-phase mean
 in its balance group (``Consumer.group_id``: the entrance of a flat, the
-feeder of an IEEE house); each is solved as ``ABC`` on top of the plan.
+feeder of an IEEE house). They are ranked by the proxy's ΔJ of connecting them
+as ``ABC``; the best ``max_three_phase`` are solved as ``ABC`` on top of the
+plan, one at a time; those that improve the criterion are then added one by
+one (best first) to a combined set, each kept only when the set improves
+(``recommended``).
 
 Output frame (``phase_moves.csv``), one row per recommendation:
 
 * ``action == "move"`` rows, in the order the plan applies them; the figures
   are **cumulative**: ``*_before`` is the state with the previous moves applied,
   ``*_after`` with this one too (the first row's before is the site as is, the
-  last row's after the whole plan).
+  last row's after the whole plan). Every move was confirmed in that order, so
+  the criterion falls row by row.
 * ``action == "three_phase"`` rows: ``from_phase`` is the consumer's phase
   after the plan, ``to_phase`` is ``ABC``; ``*_before`` is the whole plan,
   ``*_after`` the plan plus this one consumer as ``ABC`` (each row on its own,
-  not cumulative); sorted by losses after.
+  not cumulative); ``recommended`` marks the combined set; recommended rows
+  first, then by losses after.
 * ``vuf_max_*_pct`` in the rows is the largest VUF over time at the consumer
   buses (the supply points, where EN 50160 applies); the summary's
   ``vuf_max_*_pct`` is over every bus of the network. On a radial feeder the
@@ -76,8 +85,9 @@ Output frame (``phase_moves.csv``), one row per recommendation:
 Summary keys: ``moves``, ``losses_before_kwh``, ``losses_after_kwh``,
 ``loss_reduction_pct``, ``vuf_max_before_pct``, ``vuf_max_after_pct``,
 ``neutral_peak_before_a``, ``neutral_peak_after_a``,
-``loading_peak_before_pct``, ``loading_peak_after_pct``, the proxy's figures,
-the three-phase candidates' combined effect, ``plan`` (the moves as dicts) and
+``loading_peak_before_pct``, ``loading_peak_after_pct``, the search counts
+(``proposed_moves``, ``rejected_moves``), the proxy's figures, the three-phase
+candidates and their combined effect, ``plan`` (the moves as dicts) and
 timings.
 """
 
@@ -139,6 +149,10 @@ class PhaseBalanceConfig:
             one-minute), else one-minute steps.
         search_minutes: Block length the proxy search averages the demand
             over (60: hourly means); the proof uses the full series.
+        max_rejections: Most proposals the power flow may reject before the
+            search stops; ``None``: ``max_moves``.
+        max_three_phase: Most three-phase candidates solved with the power
+            flow (the best by the proxy).
         verify: Build the real engines of the site before and after the plan
             (two more ``engine_factory`` calls, a few seconds each) for the
             summary; ``False``: solve the probe (the same circuit) with network
@@ -151,6 +165,8 @@ class PhaseBalanceConfig:
     dominance_share: float = 0.5
     step_minutes: float | None = None
     search_minutes: float = 60.0
+    max_rejections: int | None = None
+    max_three_phase: int = 10
     verify: bool = True
 
     def __post_init__(self) -> None:
@@ -158,6 +174,10 @@ class PhaseBalanceConfig:
             raise InputError(f"phases.objective: '{self.objective}' is not one of {', '.join(OBJECTIVES)}")
         if int(self.max_moves) != self.max_moves or self.max_moves < 0:
             raise InputError(f"phases.max_moves: must be a whole number ≥ 0, got {self.max_moves}")
+        for key in ("max_rejections", "max_three_phase"):
+            value = getattr(self, key)
+            if value is not None and (int(value) != value or value < 0):
+                raise InputError(f"phases.{key}: must be a whole number ≥ 0, got {value}")
         if not self.three_phase_min_peak_kw > 0:
             raise InputError(f"phases.three_phase_min_peak_kw: must be positive, got {self.three_phase_min_peak_kw}")
         if not 0.0 < self.dominance_share <= 1.0:
@@ -343,44 +363,47 @@ class _Proxy:
         per_section = (np.abs(dev) ** 2).sum(axis=1) @ self.hours
         return float(self.scale * self.w @ per_section)
 
-    def deltas(self) -> np.ndarray:
-        """(n, 3) change of J when consumer i moves to phase q (inf where not allowed)."""
+    def _weighted_cross(self) -> np.ndarray:
+        """(n, 3) ``G[i, r] = Σ_b∋i w_b Σ_t Δt Re(conj(x_i) L_b,r)``."""
         xw = np.conj(self.x) * self.hours[None, :]
         cross = np.einsum("it,bpt->ibp", xw, self.loads).real          # (n, nb, 3)
-        g = np.einsum("ib,ibp->ip", self.aw, cross)                     # (n, 3)
-        n = len(self.phase)
-        out = np.full((n, 3), np.inf)
-        single = self.phase < 3
-        idx = np.flatnonzero(single)
+        return np.einsum("ib,ibp->ip", self.aw, cross)
+
+    def deltas(self) -> np.ndarray:
+        """(n, 3) change of J when single-phase consumer i moves to phase q (inf where not allowed).
+
+        ``Σ_r |L_r|²`` changes by ``2 Re(x̄ (L_q − L_p)) + 2 |x|²`` on each
+        section upstream of i (the three-phase total is unchanged, so this is
+        also the change of the squared deviations).
+        """
+        g = self._weighted_cross()
+        out = np.full((len(self.phase), 3), np.inf)
+        idx = np.flatnonzero(self.phase < 3)
         own = g[idx, self.phase[idx]]
         out[idx] = 2.0 * (g[idx] - own[:, None]) + 2.0 * self.self_term[idx, None]
         out[idx, self.phase[idx]] = np.inf
         return self.scale * out
 
+    def abc_deltas(self) -> np.ndarray:
+        """(n,) change of J when single-phase consumer i becomes ``ABC`` (inf for ``ABC`` ones).
+
+        Phase p loses ``2x/3``, the other two gain ``x/3``:
+        ``ΔΣ|L_r|² = (2/3)·Σ_r G_r − 2·G_p + (2/3)·|x|²`` per section.
+        """
+        g = self._weighted_cross()
+        out = np.full(len(self.phase), np.inf)
+        idx = np.flatnonzero(self.phase < 3)
+        own = g[idx, self.phase[idx]]
+        out[idx] = (2.0 / 3.0) * g[idx].sum(axis=1) - 2.0 * own + (2.0 / 3.0) * self.self_term[idx]
+        return self.scale * out
+
     def move(self, i: int, q: int) -> None:
+        """Applies a move of single-phase consumer i to phase q."""
         p = self.phase[i]
         sections = np.flatnonzero(self.a_dense[i])
         self.loads[sections, p] -= self.x[i]
         self.loads[sections, q] += self.x[i]
         self.phase[i] = q
-
-
-def _greedy(proxy: _Proxy, max_moves: int) -> list[tuple[int, int, float]]:
-    """Greedy best-improvement moves: ``[(consumer, new phase, ΔJ)]``."""
-    moves: list[tuple[int, int, float]] = []
-    moved = np.zeros(len(proxy.phase), dtype=bool)
-    j0 = proxy.value()
-    for _ in range(max_moves):
-        delta = proxy.deltas()
-        delta[moved] = np.inf
-        k = int(np.argmin(delta))
-        i, q = divmod(k, 3)
-        if not np.isfinite(delta[i, q]) or delta[i, q] >= -_REL_TOL * max(j0, 1e-300):
-            break
-        proxy.move(i, q)
-        moved[i] = True
-        moves.append((i, q, float(delta[i, q])))
-    return moves
 
 
 # ---------------------------------------------------------------------------
@@ -489,30 +512,47 @@ def _better(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return False
 
 
-def _assign_with(base: np.ndarray, moves: list[tuple[int, int]]) -> np.ndarray:
-    a = base.copy()
-    for i, q in moves:
-        a[i] = q
-    return a
+@dataclass
+class _Search:
+    """Outcome of the proxy-proposes, power-flow-confirms search."""
+
+    accepted: list[tuple[int, int, float]]   # (consumer, new phase, proxy ΔJ) in order
+    proposed: int
+    rejected: int
+    state: np.ndarray
 
 
-def _prune(probe: _Probe, base: np.ndarray, moves: list[tuple[int, int]], objective: str) -> list[tuple[int, int]]:
-    """Keeps the best prefix, then drops every move whose removal does not hurt."""
-    crit = [_criterion(probe.metrics(_assign_with(base, moves[:k])), objective) for k in range(len(moves) + 1)]
-    best = 0
-    for k in range(1, len(crit)):
-        if _better(crit[k], crit[best]):
-            best = k
-    kept = list(moves[:best])
-    while kept:
-        current = _criterion(probe.metrics(_assign_with(base, kept)), objective)
-        trials = [(_criterion(probe.metrics(_assign_with(base, kept[:j] + kept[j + 1:])), objective), j)
-                  for j in range(len(kept))]
-        crit_j, j = min(trials)
-        if _better(current, crit_j):
+def _search_moves(proxy: _Proxy, probe: _Probe, base: np.ndarray, cfg: PhaseBalanceConfig) -> _Search:
+    """Greedy proxy proposals, each accepted only when the power flow confirms it."""
+    state = base.copy()
+    crit = _criterion(probe.metrics(state), cfg.objective)
+    max_rej = int(cfg.max_moves if cfg.max_rejections is None else cfg.max_rejections)
+    banned = np.zeros((len(base), 3), dtype=bool)
+    j_ref = max(proxy.value(), 1e-300)
+    accepted: list[tuple[int, int, float]] = []
+    proposed = rejected = 0
+    while len(accepted) < cfg.max_moves:
+        delta = proxy.deltas()
+        delta[banned] = np.inf
+        k = int(np.argmin(delta))
+        i, q = divmod(k, 3)
+        if not np.isfinite(delta[i, q]) or delta[i, q] >= -_REL_TOL * j_ref:
             break
-        del kept[j]
-    return kept
+        proposed += 1
+        trial = state.copy()
+        trial[i] = q
+        c = _criterion(probe.metrics(trial), cfg.objective)
+        if _better(c, crit):
+            proxy.move(i, q)
+            accepted.append((i, q, float(delta[i, q])))
+            state, crit = trial, c
+            banned[i] = True
+        else:
+            rejected += 1
+            banned[i, q] = True
+            if rejected >= max_rej:
+                break
+    return _Search(accepted, proposed, rejected, state)
 
 
 # ---------------------------------------------------------------------------
@@ -625,45 +665,40 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
     peak = p.max(axis=1)
     energy = p.sum(axis=1) * step_h
 
-    # 1. proxy search
+    # 1. the probe engine and the proxy
+    probe = _Probe(site, factory, p, q, step_h)
+    t_probe = time.perf_counter()
     block = max(1, int(round(cfg.search_minutes / step_min)))
     s_mean, counts = _block_means(p + 1j * q, block)
     a, w, v_ph, kind = _sections(site, cfg.objective)
     proxy = _Proxy(s_mean, counts * step_h, base, a, w, v_ph)
     proxy_before = proxy.value()
-    greedy = _greedy(proxy, int(cfg.max_moves))
-    proxy_greedy = proxy.value()
-    t_search = time.perf_counter()
 
-    # 2. proof on the probe engine
-    probe = _Probe(site, factory, p, q, step_h)
-    t_probe = time.perf_counter()
-    kept = _prune(probe, base, [(i, qq) for i, qq, _ in greedy], cfg.objective)
-    gain = {i: dj for i, _, dj in greedy}
-    order = {i: k for k, (i, _, _) in enumerate(greedy)}
-    kept.sort(key=lambda m: order[m[0]])
+    # 2. moves: proposed by the proxy, confirmed by the power flow
+    search = _search_moves(proxy, probe, base, cfg)
+    proxy_after = proxy.value()
     rows: list[dict[str, Any]] = []
     plan: list[PhaseMove] = []
     state = base.copy()
-    for i, qq in kept:
+    for i, qq, dj in search.accepted:
         before = probe.metrics(state)
         nxt = state.copy()
         nxt[i] = qq
         after = probe.metrics(nxt)
         c = site.consumers[i]
-        reason = (f"proxy {gain[i]:+.3g}; power flow losses {after.losses_kwh - before.losses_kwh:+.4f} kWh, "
-                  f"max VUF {after.vuf_max_pct - before.vuf_max_pct:+.3f} %")
+        reason = (f"proxy ΔJ {dj:+.4g}; power flow: losses {after.losses_kwh - before.losses_kwh:+.4f} "
+                  f"kWh, max VUF {after.vuf_max_pct - before.vuf_max_pct:+.3f} %")
         plan.append(PhaseMove(c.consumer_id, c.phase, _LABELS[qq], reason))
         rows.append(_row(c, c.phase, _LABELS[qq], "move", float(peak[i]), float(energy[i]), before, after, reason))
         state = nxt
-    planned = state
+    planned = search.state
     plan_metrics = probe.metrics(planned)
+    t_moves = time.perf_counter()
 
-    # three-phase candidates on top of the plan, each alone, then a combined set
+    # 3. three-phase candidates on top of the plan, each alone, then a combined set
     share = _dominance(site, p, planned)
-    plan_crit = _criterion(plan_metrics, cfg.objective)
-    three_rows: list[dict[str, Any]] = []
-    improving: list[tuple[tuple[float, float], int]] = []
+    abc_gain = proxy.abc_deltas()
+    candidates: list[tuple[float, int, str]] = []
     for i, c in enumerate(site.consumers):
         if planned[i] == 3:
             continue
@@ -673,16 +708,21 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
         if share[i] >= cfg.dominance_share:
             why.append(f"{100 * share[i]:.0f} % of phase {_LABELS[planned[i]]}'s excess over the mean "
                        f"in group {c.group_id}")
-        if not why:
-            continue
+        if why:
+            candidates.append((float(abc_gain[i]), i, "; ".join(why)))
+    candidates.sort()
+    plan_crit = _criterion(plan_metrics, cfg.objective)
+    three_rows: list[dict[str, Any]] = []
+    improving: list[tuple[tuple[float, float], int]] = []
+    for dj, i, why in candidates[: int(cfg.max_three_phase)]:
         trial = planned.copy()
         trial[i] = 3
         after = probe.metrics(trial)
         crit = _criterion(after, cfg.objective)
         if _better(crit, plan_crit):
             improving.append((crit, i))
-        three_rows.append(_row(c, _LABELS[planned[i]], "ABC", "three_phase", float(peak[i]), float(energy[i]),
-                               plan_metrics, after, "; ".join(why)))
+        three_rows.append(_row(site.consumers[i], _LABELS[planned[i]], "ABC", "three_phase", float(peak[i]),
+                               float(energy[i]), plan_metrics, after, f"{why}; proxy ΔJ {dj:+.4g}"))
     combined = planned.copy()
     chosen: list[int] = []
     for _, i in sorted(improving):
@@ -697,10 +737,10 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
     three_rows.sort(key=lambda r: (not r["recommended"], r["losses_after_kwh"]))
     rows.extend(three_rows)
     three_metrics = probe.metrics(combined)
-    t_proof = time.perf_counter()
+    t_three = time.perf_counter()
 
-    # 3. the site's own engines before and after
-    moved = {site.consumers[i].consumer_id: _LABELS[qq] for i, qq in kept}
+    # 4. the site's own engines before and after the plan
+    moved = {site.consumers[i].consumer_id: _LABELS[qq] for i, qq, _ in search.accepted}
     if cfg.verify:
         m_before = _real_metrics(_engine_of(factory(site)), site, p, q, step_h)
         if moved:
@@ -721,7 +761,8 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
         "steps": int(n_steps),
         "step_minutes": step_min,
         "moves": len(plan),
-        "greedy_moves": len(greedy),
+        "proposed_moves": search.proposed,
+        "rejected_moves": search.rejected,
         "losses_before_kwh": m_before.losses_kwh,
         "losses_after_kwh": m_after.losses_kwh,
         "loss_reduction_pct": loss_red,
@@ -734,18 +775,19 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
         "energy_kwh": float(energy.sum()),
         "proxy_kind": kind,
         "proxy_before": proxy_before,
-        "proxy_after_greedy": proxy_greedy,
-        "three_phase_candidates": len(three_rows),
+        "proxy_after": proxy_after,
+        "three_phase_candidates": len(candidates),
+        "three_phase_evaluated": len(three_rows),
         "three_phase_improving": len(improving),
         "three_phase_recommended": [site.consumers[i].consumer_id for i in chosen],
         "losses_after_three_phase_kwh": three_metrics.losses_kwh,
         "vuf_max_after_three_phase_pct": three_metrics.vuf_max_pct,
         "power_flow_solves": len(probe.cache),
         "verified": bool(cfg.verify),
-        "search_seconds": t_search - t_start,
-        "probe_build_seconds": t_probe - t_search,
-        "proof_seconds": t_proof - t_probe,
-        "verify_seconds": t_end - t_proof,
+        "probe_build_seconds": t_probe - t_start,
+        "moves_seconds": t_moves - t_probe,
+        "three_phase_seconds": t_three - t_moves,
+        "verify_seconds": t_end - t_three,
         "total_seconds": t_end - t_start,
         "plan": [asdict(m) for m in plan],
     }

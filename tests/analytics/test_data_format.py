@@ -242,6 +242,14 @@ def test_bad_readings_header(tmp_path, header, part):
     one_line_error(exc, "readings.csv", part)
 
 
+def test_readings_not_utf8(tmp_path):
+    d = make_dir(tmp_path)
+    (d / "readings.csv").write_bytes(HEADER.encode() + f"M1,{stamp(0)},1\nM\xff1,{stamp(1)},1\n".encode("latin-1"))
+    with pytest.raises(InputError) as exc:
+        read_dir(d)
+    one_line_error(exc, "readings.csv: not UTF-8 text")
+
+
 def test_every_timestamp_without_offset_is_an_error(tmp_path):
     text = HEADER + "M1,2026-01-05T00:00:00,1\nM1,2026-01-05T01:00:00,1\n"
     with pytest.raises(InputError) as exc:
