@@ -24,13 +24,16 @@ class SimulatedDataConfig:
         start: Local midnight of the first day, ISO-8601 with offset.
         anomaly_share: Share of consumer electricity meters given an anomaly
             (theft or fault pattern) at a random day after the clean period.
+        max_per_group: At most this many anomalies in one balance group
+            (0: no limit).
         gap_share: Share of consumer readings missing (communication gaps).
         parquet: Export the readings as ``readings.parquet`` instead of CSV.
     """
 
     days: int = 60
     start: str = "2026-01-05T00:00:00+02:00"
-    anomaly_share: float = 0.03
+    anomaly_share: float = 0.025
+    max_per_group: int = 1
     gap_share: float = 0.002
     parquet: bool = False
 

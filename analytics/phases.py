@@ -62,7 +62,8 @@ feeder of an IEEE house). They are ranked by the proxy's ΔJ of connecting them
 as ``ABC``; the best ``max_three_phase`` are solved as ``ABC`` on top of the
 plan, one at a time; those that improve the criterion are then added one by
 one (best first) to a combined set, each kept only when the set improves
-(``recommended``).
+(``recommended``). Two-phase supplies are not assessed: the site format and
+the engine know single-phase and balanced three-phase connections only.
 
 Output frame (``phase_moves.csv``), one row per recommendation:
 
@@ -81,6 +82,9 @@ Output frame (``phase_moves.csv``), one row per recommendation:
   ``vuf_max_*_pct`` is over every bus of the network. On a radial feeder the
   two agree (verified on the IEEE feeder at every minute).
 * Losses are LV lines plus transformer, kWh over the horizon.
+* ``recommended``: True on move rows; on three-phase rows, member of the
+  combined set. ``reason``: why the row is there, with the proxy's ΔJ and (for
+  moves) the power flow's change.
 
 Summary keys: ``moves``, ``losses_before_kwh``, ``losses_after_kwh``,
 ``loss_reduction_pct``, ``vuf_max_before_pct``, ``vuf_max_after_pct``,
@@ -125,6 +129,8 @@ _PROBE_SEP = "~"
 _VUF_ROUND_PCT = 1e-3
 #: Relative tolerance below which a criterion change counts as no change.
 _REL_TOL = 1e-9
+#: Passes of the exchange local search on the proxy.
+_LOCAL_SEARCH_PASSES = 5
 #: Complex values per column chunk of the probe's fixed point.
 _CHUNK_ELEMENTS = 4_000_000
 
@@ -213,6 +219,7 @@ class _Metrics:
     vuf_max_pct: float
     neutral_peak_a: float
     loading_peak_pct: float
+    vuf_mean_pct: float = math.nan
 
 
 def default_engine_factory(grid_cfg: Any = None) -> Callable[[Site], Any]:
@@ -279,23 +286,53 @@ def _block_means(x: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     return sums / counts, counts
 
 
-def _sections(site: Site, objective: str) -> tuple[sp.csr_matrix, np.ndarray, float, str]:
-    """Network sections for the proxy.
+@dataclass
+class _Topology:
+    """The radial network as seen by the proxies.
 
-    Returns:
-        ``(A, w, v_ph, kind)``: A (n_consumers, n_sections) 0/1 "consumer is
-        downstream of the section", the sections' weights in ohm, the nominal
-        phase voltage in V, and ``"network"`` or ``"aggregate"``.
+    Attributes:
+        a: (n_consumers, n_sections) 0/1, consumer downstream of the section;
+            lines with the same downstream consumers are one section, the
+            first section (all consumers) holds the transformer.
+        r_ohm: Loss weight ``(r1 + r0)/2 · length`` of each section (the
+            transformer's resistance on the first), ohm.
+        z_ohm: Positive/negative-sequence impedance of each section; the
+            first adds the MV source referred to the LV side, ohm.
+        bus_rep: One consumer index per distinct consumer bus.
+        v_ph: Nominal LV phase voltage, V.
+        kind: ``"network"``, or ``"aggregate"`` when the site has no usable
+            topology (the transformer is then the only section).
     """
+
+    a: sp.csr_matrix
+    r_ohm: np.ndarray
+    z_ohm: np.ndarray
+    bus_rep: np.ndarray
+    v_ph: float
+    kind: str
+
+
+def _aggregate(n: int, r_ohm: float, z_ohm: complex, v_ph: float) -> _Topology:
+    return _Topology(sp.csr_matrix(np.ones((n, 1))), np.array([r_ohm]), np.array([z_ohm], dtype=complex),
+                     np.array([0]), v_ph, "aggregate")
+
+
+def _topology(site: Site) -> _Topology:
+    """Sections of the site's radial LV network, from the transformer down."""
+    from grid_model.network import source_impedance
+
     n = len(site.consumers)
     net = site.network
     if net is None:
-        return sp.csr_matrix(np.ones((n, 1))), np.ones(1), 230.0, "aggregate"
+        return _aggregate(n, 1.0, 1.0 + 0j, 230.0)
     tr = net.transformer
     v_ll = tr.vn_lv_kv * 1e3
+    v_ph = v_ll / math.sqrt(3.0)
     z_base = v_ll * v_ll / (tr.sn_kva * 1e3)
     r_tr = tr.r_percent / 100.0 * z_base
-    w_tr = r_tr if objective == "losses" else math.hypot(tr.r_percent, tr.x_percent) / 100.0 * z_base
+    zs = source_impedance(net.source)
+    ratio = (tr.vn_lv_kv / tr.vn_hv_kv) ** 2
+    z_root = complex(r_tr + zs.r1_ohm * ratio, tr.x_percent / 100.0 * z_base + zs.x1_ohm * ratio)
     adjacency: dict[str, list[tuple[str, int]]] = {}
     for k, line in enumerate(net.lines):
         adjacency.setdefault(line.from_bus, []).append((line.to_bus, k))
@@ -308,8 +345,8 @@ def _sections(site: Site, objective: str) -> tuple[sp.csr_matrix, np.ndarray, fl
             if other not in parent:
                 parent[other] = (bus, k)
                 queue.append(other)
-    if any(c.bus not in parent for c in site.consumers):
-        return sp.csr_matrix(np.ones((n, 1))), np.array([w_tr]), v_ll / math.sqrt(3.0), "aggregate"
+    if any(c.bus not in parent for c in site.consumers) or any(ln.linecode not in net.linecodes for ln in net.lines):
+        return _aggregate(n, r_tr, z_root, v_ph)
     downstream: dict[int, list[int]] = {}
     for i, c in enumerate(site.consumers):
         step = parent[c.bus]
@@ -317,48 +354,51 @@ def _sections(site: Site, objective: str) -> tuple[sp.csr_matrix, np.ndarray, fl
             bus, k = step
             downstream.setdefault(k, []).append(i)
             step = parent[bus]
-    groups: dict[tuple[int, ...], float] = {tuple(range(n)): w_tr}
+    sections: dict[tuple[int, ...], list[complex]] = {tuple(range(n)): [r_tr, z_root]}
     for k, members in downstream.items():
         line = net.lines[k]
         code = net.linecodes[line.linecode]
-        if objective == "losses":
-            w = 0.5 * (code.r1_ohm_per_km + code.r0_ohm_per_km) * line.length_m / 1e3
-        else:
-            w = math.hypot(code.r1_ohm_per_km, code.x1_ohm_per_km) * line.length_m / 1e3
-        key = tuple(sorted(members))
-        groups[key] = groups.get(key, 0.0) + w
+        km = line.length_m / 1e3
+        entry = sections.setdefault(tuple(sorted(members)), [0.0, 0j])
+        entry[0] += 0.5 * (code.r1_ohm_per_km + code.r0_ohm_per_km) * km
+        entry[1] += complex(code.r1_ohm_per_km, code.x1_ohm_per_km) * km
     rows, cols = [], []
-    for j, key in enumerate(groups):
+    for j, key in enumerate(sections):
         rows.extend(key)
         cols.extend([j] * len(key))
-    a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(groups)))
-    return a, np.fromiter(groups.values(), float), v_ll / math.sqrt(3.0), "network"
+    a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(sections)))
+    first: dict[str, int] = {}
+    for i, c in enumerate(site.consumers):
+        first.setdefault(c.bus, i)
+    return _Topology(a, np.array([v[0] for v in sections.values()], dtype=float),
+                     np.array([v[1] for v in sections.values()], dtype=complex),
+                     np.array(sorted(first.values())), v_ph, "network")
 
 
-class _Proxy:
-    """Impedance-weighted squared phase-load deviation of every network section."""
+class _LossProxy:
+    """Objective ``losses``: resistance-weighted squared phase-load deviation of every section.
 
-    def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, a: sp.csr_matrix, w: np.ndarray,
-                 v_ph: float):
+    ``J = Σ_b w_b Σ_t Δt Σ_p |L_b,p − mean|² · 1e3/V²``: the losses caused by
+    unbalance, kWh, at nominal voltage (loads in kVA, weights in ohm).
+    """
+
+    def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
+        a = topo.a
         self.x = s_kva                                    # (n, T) complex
         self.hours = hours                                # (T,)
         self.a_dense = a.toarray()                        # (n, nb)
-        self.aw = self.a_dense * w[None, :]               # (n, nb)
-        self.w = w
-        self.scale = 1e3 / (v_ph * v_ph)                  # kVA²·Ω → kW
+        self.w = topo.r_ohm
+        self.aw = self.a_dense * self.w[None, :]          # (n, nb)
+        self.scale = 1e3 / (topo.v_ph * topo.v_ph)        # kVA²·Ω → kW
         self.phase = phase.copy()
         self.loads = np.zeros((a.shape[1], 3, s_kva.shape[1]), dtype=complex)
         for p in range(3):
             on = phase == p
             self.loads[:, p] = a[on].T @ s_kva[on]
-        for p in range(3):  # a three-phase consumer loads each phase with a third
-            on = phase == 3
-            if on.any():
-                self.loads[:, p] += a[on].T @ (s_kva[on] / 3.0)
         self.self_term = self.aw.sum(axis=1) * (np.abs(s_kva) ** 2 @ hours)
 
     def value(self) -> float:
-        """J in kWh (objective ``losses``: the unbalance part of the losses)."""
+        """J in kWh."""
         dev = self.loads - self.loads.mean(axis=1, keepdims=True)
         per_section = (np.abs(dev) ** 2).sum(axis=1) @ self.hours
         return float(self.scale * self.w @ per_section)
@@ -366,7 +406,8 @@ class _Proxy:
     def _weighted_cross(self) -> np.ndarray:
         """(n, 3) ``G[i, r] = Σ_b∋i w_b Σ_t Δt Re(conj(x_i) L_b,r)``."""
         xw = np.conj(self.x) * self.hours[None, :]
-        cross = np.einsum("it,bpt->ibp", xw, self.loads).real          # (n, nb, 3)
+        nb, _, n_steps = self.loads.shape
+        cross = (xw @ self.loads.reshape(nb * 3, n_steps).T).real.reshape(len(xw), nb, 3)
         return np.einsum("ib,ibp->ip", self.aw, cross)
 
     def deltas(self) -> np.ndarray:
@@ -398,12 +439,153 @@ class _Proxy:
         return self.scale * out
 
     def move(self, i: int, q: int) -> None:
-        """Applies a move of single-phase consumer i to phase q."""
+        """Moves single-phase consumer i to phase q."""
         p = self.phase[i]
         sections = np.flatnonzero(self.a_dense[i])
         self.loads[sections, p] -= self.x[i]
         self.loads[sections, q] += self.x[i]
         self.phase[i] = q
+
+
+#: Rotation ``α = e^{j2π/3}``; a consumer on phase p adds ``α^p·conj(S)/(3V)`` to the
+#: negative-sequence current of every section upstream (phase voltages ``V·α^{-p}``).
+_ALPHA = np.exp(2j * np.pi / 3.0) ** np.arange(3)
+
+
+class _UnbalanceProxy:
+    """Objective ``unbalance``: mean square of the linearised VUF at the consumer buses.
+
+    The negative-sequence voltage at bus k is ``V2_k = −Σ_b∋k z_b·I2_b`` with
+    ``I2_b = Σ_i∈b α^{p_i}·conj(S_i)/(3V)``, i.e. ``V2_k = −U_k/(3V)`` with
+    ``U_k = Σ_i Z_ki α^{p_i} conj(S_i)`` and ``Z_ki`` the impedance common to
+    the paths of bus k and consumer i (transformer and MV source included).
+    ``J = mean over buses and time of (|V2_k|/V·100)²``, %²; a three-phase
+    consumer adds no negative sequence.
+    """
+
+    def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
+        a = topo.a.toarray()
+        self.z = (a[topo.bus_rep] * topo.z_ohm[None, :]) @ a.T       # (K, n) complex
+        self.xc = np.conj(s_kva) * 1e3                                 # (n, T) VA
+        self.hours = hours
+        self.phase = phase.copy()
+        k = len(topo.bus_rep)
+        self.scale = (100.0 / (3.0 * topo.v_ph * topo.v_ph)) ** 2 / (k * hours.sum())
+        coef = np.where(phase < 3, _ALPHA[np.minimum(phase, 2)], 0.0)
+        self.u = (self.z * coef[None, :]) @ self.xc                   # (K, T)
+        self.self_term = (np.abs(self.z) ** 2).sum(axis=0) * (np.abs(self.xc) ** 2 @ hours)
+
+    def value(self) -> float:
+        return float(self.scale * (np.abs(self.u) ** 2 @ self.hours).sum())
+
+    def _h(self) -> np.ndarray:
+        """(n,) ``H_i = Σ_k Z_ki Σ_t Δt conj(U_k) conj(S_i)``."""
+        m = np.conj(self.u) @ (self.xc * self.hours[None, :]).T       # (K, n)
+        return (self.z * m).sum(axis=0)
+
+    def _delta(self, h: np.ndarray, d: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return self.scale * (2.0 * (h[idx, None] * d).real + self.self_term[idx, None] * np.abs(d) ** 2)
+
+    def deltas(self) -> np.ndarray:
+        """(n, 3) change of J when single-phase consumer i moves to phase q (inf where not allowed)."""
+        out = np.full((len(self.phase), 3), np.inf)
+        idx = np.flatnonzero(self.phase < 3)
+        d = _ALPHA[None, :] - _ALPHA[self.phase[idx]][:, None]
+        out[idx] = self._delta(self._h(), d, idx)
+        out[idx, self.phase[idx]] = np.inf
+        return out
+
+    def abc_deltas(self) -> np.ndarray:
+        """(n,) change of J when single-phase consumer i becomes ``ABC``."""
+        out = np.full(len(self.phase), np.inf)
+        idx = np.flatnonzero(self.phase < 3)
+        out[idx] = self._delta(self._h(), -_ALPHA[self.phase[idx]][:, None], idx)[:, 0]
+        return out
+
+    def move(self, i: int, q: int) -> None:
+        """Moves single-phase consumer i to phase q."""
+        self.u += np.outer(self.z[:, i] * (_ALPHA[q] - _ALPHA[self.phase[i]]), self.xc[i])
+        self.phase[i] = q
+
+
+def _make_proxy(objective: str, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
+    cls = _LossProxy if objective == "losses" else _UnbalanceProxy
+    return cls(s_kva, hours, phase, topo)
+
+
+def _best_move(proxy, banned: np.ndarray) -> tuple[int, int, float]:
+    delta = proxy.deltas()
+    delta[banned] = np.inf
+    k = int(np.argmin(delta))
+    i, q = divmod(k, 3)
+    return i, q, float(delta[i, q])
+
+
+def _plan_on_proxy(proxy, budget: int, banned: np.ndarray) -> list[tuple[int, int, float]]:
+    """Up to ``budget`` moves minimising the proxy: greedy, then exchange local search.
+
+    Exchange: take one planned move back and put in the best move instead
+    (possibly the same consumer to its other phase) while that lowers J; the
+    budget is refilled greedily after a move is dropped. The plan is returned
+    in greedy order (each move the best next one given the earlier ones) with
+    each move's ΔJ in that order; the proxy is left as it was.
+    """
+    origin = proxy.phase.copy()
+    tol = _REL_TOL * max(abs(proxy.value()), 1e-300)
+    plan: dict[int, int] = {}
+
+    def ban() -> np.ndarray:
+        out = banned.copy()
+        out[list(plan)] = True
+        return out
+
+    def fill() -> bool:
+        added = False
+        while len(plan) < budget:
+            i, q, dj = _best_move(proxy, ban())
+            if not np.isfinite(dj) or dj >= -tol:
+                break
+            proxy.move(i, q)
+            plan[i] = q
+            added = True
+        return added
+
+    fill()
+    for _ in range(_LOCAL_SEARCH_PASSES):
+        improved = False
+        for j in list(plan):
+            j_now = proxy.value()
+            q_old = plan.pop(j)
+            proxy.move(j, origin[j])
+            j_back = proxy.value()
+            i, q, dj = _best_move(proxy, ban())
+            if np.isfinite(dj) and j_back + dj < j_now - tol and (i, q) != (j, q_old):
+                proxy.move(i, q)
+                plan[i] = q
+                improved = True
+            elif j_back < j_now - tol:
+                improved = True
+            else:
+                proxy.move(j, q_old)
+                plan[j] = q_old
+        improved = fill() or improved
+        if not improved:
+            break
+    for i in plan:
+        proxy.move(i, origin[i])
+    ordered: list[tuple[int, int, float]] = []
+    remaining = dict(plan)
+    while remaining:
+        delta = proxy.deltas()
+        ids = np.array(list(remaining))
+        gains = delta[ids, [remaining[i] for i in ids]]
+        k = int(np.argmin(gains))
+        i = int(ids[k])
+        proxy.move(i, remaining.pop(i))
+        ordered.append((i, plan[i], float(gains[k])))
+    for i, _, _ in ordered:
+        proxy.move(i, origin[i])
+    return ordered
 
 
 # ---------------------------------------------------------------------------
@@ -477,7 +659,7 @@ class _Probe:
         loss_w = np.empty(n_steps)
         neutral = np.empty(n_steps)
         i_max = np.empty(n_steps)
-        vuf = 0.0
+        vuf_t = np.empty(n_steps)
         for c0 in range(0, n_steps, cols):
             c1 = min(n_steps, c0 + cols)
             v_term, i_term, _ = eng.fixed_point(s_term[:, c0:c1], self.v_warm[:, c0:c1], c0)
@@ -490,10 +672,10 @@ class _Probe:
             loss_w[c0:c1] = (loss_line + loss_tr).sum(axis=0)
             neutral[c0:c1] = np.abs(i_lw.sum(axis=0))
             i_max[c0:c1] = np.abs(i_lw).max(axis=0)
-            vuf = max(vuf, float(np.max(grid_losses.voltage_unbalance_pct(v_term[self.bus_terms]))))
+            vuf_t[c0:c1] = grid_losses.voltage_unbalance_pct(v_term[self.bus_terms]).max(axis=0)
         self.warm = True
-        return _Metrics(float(loss_w.sum() / 1e3 * self.step_h), vuf, float(neutral.max()),
-                        float(100.0 * i_max.max() / trafo.i_rated_lv_a))
+        return _Metrics(float(loss_w.sum() / 1e3 * self.step_h), float(vuf_t.max()), float(neutral.max()),
+                        float(100.0 * i_max.max() / trafo.i_rated_lv_a), float(vuf_t.mean()))
 
 
 def _criterion(m: _Metrics, objective: str) -> tuple[float, float]:
@@ -522,36 +704,42 @@ class _Search:
     state: np.ndarray
 
 
-def _search_moves(proxy: _Proxy, probe: _Probe, base: np.ndarray, cfg: PhaseBalanceConfig) -> _Search:
-    """Greedy proxy proposals, each accepted only when the power flow confirms it."""
+def _search_moves(proxy, probe: _Probe, base: np.ndarray, cfg: PhaseBalanceConfig) -> _Search:
+    """Proxy plans (greedy + local search), each move accepted only when the power flow confirms it.
+
+    The proxy's plan for the remaining budget is checked move by move in its
+    greedy order; a rejected move is banned and the rest of the budget is
+    planned again from the accepted state.
+    """
     state = base.copy()
     crit = _criterion(probe.metrics(state), cfg.objective)
     max_rej = int(cfg.max_moves if cfg.max_rejections is None else cfg.max_rejections)
     banned = np.zeros((len(base), 3), dtype=bool)
-    j_ref = max(proxy.value(), 1e-300)
+    banned[base == 3] = True
     accepted: list[tuple[int, int, float]] = []
     proposed = rejected = 0
     while len(accepted) < cfg.max_moves:
-        delta = proxy.deltas()
-        delta[banned] = np.inf
-        k = int(np.argmin(delta))
-        i, q = divmod(k, 3)
-        if not np.isfinite(delta[i, q]) or delta[i, q] >= -_REL_TOL * j_ref:
+        plan = _plan_on_proxy(proxy, int(cfg.max_moves) - len(accepted), banned)
+        if not plan:
             break
-        proposed += 1
-        trial = state.copy()
-        trial[i] = q
-        c = _criterion(probe.metrics(trial), cfg.objective)
-        if _better(c, crit):
-            proxy.move(i, q)
-            accepted.append((i, q, float(delta[i, q])))
-            state, crit = trial, c
-            banned[i] = True
-        else:
-            rejected += 1
-            banned[i, q] = True
-            if rejected >= max_rej:
+        replan = False
+        for i, q, dj in plan:
+            proposed += 1
+            trial = state.copy()
+            trial[i] = q
+            c = _criterion(probe.metrics(trial), cfg.objective)
+            if _better(c, crit):
+                proxy.move(i, q)
+                accepted.append((i, q, dj))
+                state, crit = trial, c
+                banned[i] = True
+            else:
+                rejected += 1
+                banned[i, q] = True
+                replan = True
                 break
+        if not replan or rejected >= max_rej:
+            break
     return _Search(accepted, proposed, rejected, state)
 
 
@@ -670,8 +858,8 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
     t_probe = time.perf_counter()
     block = max(1, int(round(cfg.search_minutes / step_min)))
     s_mean, counts = _block_means(p + 1j * q, block)
-    a, w, v_ph, kind = _sections(site, cfg.objective)
-    proxy = _Proxy(s_mean, counts * step_h, base, a, w, v_ph)
+    topo = _topology(site)
+    proxy = _make_proxy(cfg.objective, s_mean, counts * step_h, base, topo)
     proxy_before = proxy.value()
 
     # 2. moves: proposed by the proxy, confirmed by the power flow
@@ -773,7 +961,7 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
         "loading_peak_before_pct": m_before.loading_peak_pct,
         "loading_peak_after_pct": m_after.loading_peak_pct,
         "energy_kwh": float(energy.sum()),
-        "proxy_kind": kind,
+        "proxy_kind": topo.kind,
         "proxy_before": proxy_before,
         "proxy_after": proxy_after,
         "three_phase_candidates": len(candidates),

@@ -12,9 +12,9 @@ from analytics.phases import (
     COLUMNS,
     PhaseBalanceConfig,
     _block_means,
+    _make_proxy,
     _Probe,
-    _Proxy,
-    _sections,
+    _topology,
     apply_phases,
     default_engine_factory,
     plan_phases,
@@ -206,39 +206,55 @@ def test_balanced_site_gives_no_moves():
 # --------------------------------------------------------------------------- pieces
 
 
-def test_proxy_deltas_are_exact():
-    """ΔJ predicted for every move equals J after the move minus J before."""
+@pytest.mark.parametrize("objective", ["losses", "unbalance"])
+def test_proxy_deltas_are_exact(objective):
+    """ΔJ predicted for every move (and for going three-phase) equals J after minus J before."""
     site, loads = _unbalanced_district()
     s, counts = _block_means(loads.p_kw + 1j * loads.q_kvar, 60)
-    a, w, v_ph, kind = _sections(site, "losses")
-    assert kind == "network"
+    topo = _topology(site)
+    assert topo.kind == "network"
     phase = np.array([["A", "B", "C", "ABC"].index(c.phase) for c in site.consumers])
-    proxy = _Proxy(s, counts / 60.0, phase, a, w, v_ph)
-    delta = proxy.deltas()
-    assert np.isinf(delta[phase == 3]).all()
+    proxy = _make_proxy(objective, s, counts / 60.0, phase, topo)
+    delta, abc = proxy.deltas(), proxy.abc_deltas()
+    assert np.isinf(delta[phase == 3]).all() and np.isinf(abc[phase == 3]).all()
     j0 = proxy.value()
     for i in np.flatnonzero(phase < 3)[:6]:
-        for target in range(3):
+        for target in range(4):
             if target == phase[i]:
                 assert np.isinf(delta[i, target])
                 continue
-            trial = _Proxy(s, counts / 60.0, phase, a, w, v_ph)
-            trial.move(i, target)
-            assert trial.value() - j0 == pytest.approx(delta[i, target], rel=1e-9, abs=1e-12)
+            trial = phase.copy()
+            trial[i] = target
+            predicted = abc[i] if target == 3 else delta[i, target]
+            j1 = _make_proxy(objective, s, counts / 60.0, trial, topo).value()
+            assert j1 - j0 == pytest.approx(predicted, rel=1e-8, abs=1e-12 * j0)
+            if target < 3:
+                moved = _make_proxy(objective, s, counts / 60.0, phase, topo)
+                moved.move(i, target)
+                assert moved.value() == pytest.approx(j1, rel=1e-10)
 
 
-def test_proxy_three_phase_deltas_are_exact():
-    site, loads = _unbalanced_district()
-    s, counts = _block_means(loads.p_kw + 1j * loads.q_kvar, 60)
-    a, w, v_ph, _ = _sections(site, "unbalance")
+def test_loss_proxy_predicts_the_power_flow():
+    """The losses proxy at one-minute resolution is a kWh estimate of the power flow's change."""
+    site = make_ieee_eu_lv_site(seed=0)
+    loads = ieee_profiles(site.consumers)
+    probe = _Probe(site, default_engine_factory(), loads.p_kw, loads.q_kvar, 1.0 / 60.0)
     phase = np.array([["A", "B", "C", "ABC"].index(c.phase) for c in site.consumers])
-    proxy = _Proxy(s, counts / 60.0, phase, a, w, v_ph)
-    delta = proxy.abc_deltas()
-    j0 = proxy.value()
-    for i in np.flatnonzero(phase < 3)[:6]:
+    proxy = _make_proxy("losses", loads.p_kw + 1j * loads.q_kvar, np.full(1440, 1.0 / 60.0), phase,
+                        _topology(site))
+    delta = proxy.deltas()
+    base = probe.metrics(phase).losses_kwh
+    rng = np.random.default_rng(1)
+    predicted, solved = [], []
+    for _ in range(12):
+        i = int(rng.integers(len(phase)))
+        q = int((phase[i] + rng.integers(1, 3)) % 3)
         trial = phase.copy()
-        trial[i] = 3
-        assert _Proxy(s, counts / 60.0, trial, a, w, v_ph).value() - j0 == pytest.approx(delta[i], rel=1e-9)
+        trial[i] = q
+        predicted.append(delta[i, q])
+        solved.append(probe.metrics(trial).losses_kwh - base)
+    assert np.corrcoef(predicted, solved)[0, 1] > 0.98
+    assert np.polyfit(predicted, solved, 1)[0] == pytest.approx(1.0, abs=0.1)
 
 
 def test_probe_equals_the_sites_own_engine():

@@ -57,7 +57,8 @@ def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[A
                        if m.consumer_id and m.kind.value == "electricity"]
     group_of = {m.meter_id: m.group_id for m in site.meters}
     anomalies = draw_anomalies(consumer_meters, sim.days, sim.anomaly_share, int(cfg.seed),
-                               min_start_day=acfg.theft.clean_days, groups=group_of)
+                               min_start_day=acfg.theft.clean_days, groups=group_of,
+                               max_per_group=sim.max_per_group or None, min_days_after=min(10, sim.days // 3))
     data = make_data(site, synth_cfg, int(cfg.seed), anomalies)
     meters, groups = site_tables(site)
     readings = readings_frame(data.meter_ids, data.start, data.values)
@@ -190,21 +191,22 @@ def phase_moves(cfg: DictConfig, acfg: AnalyticsConfig, prep: Prepared, site, ou
 def summary(prep: Prepared, data, daily: pd.DataFrame, suspects: pd.DataFrame, metrics: dict | None,
             phases: dict, extra: dict) -> dict[str, Any]:
     """Key figures for summary.json and MLflow."""
-    top = daily[daily["level"] == daily["level"].iloc[0]] if len(daily) else daily
     out: dict[str, Any] = {
         "meters": int(len(prep.meter_ids)), "groups": int(daily["group_id"].nunique()) if len(daily) else 0,
         "days": prep.days, "readings": int(len(data.readings)), "rejected_rows": int(len(data.rejects)),
         "suspects": int(len(suspects)),
-        "imbalance_pct_top": float(100 * top["imbalance_kwh"].sum() / top["input_kwh"].sum()) if len(top) else None,
-        "technical_loss_pct_top": float(100 * top["technical_loss_kwh"].sum() / top["input_kwh"].sum())
-        if len(top) else None,
         **extra,
     }
+    for level, rows in daily.groupby("level"):
+        energy = float(rows["input_kwh"].sum())
+        if energy > 0:
+            out[f"imbalance_pct_{level}"] = 100.0 * float(rows["imbalance_kwh"].sum()) / energy
+            out[f"technical_loss_pct_{level}"] = 100.0 * float(rows["technical_loss_kwh"].sum()) / energy
     for k in ("moves", "losses_before_kwh", "losses_after_kwh", "loss_reduction_pct"):
         if k in phases:
             out[f"phase_{k}"] = phases[k]
     if metrics:
-        for k in ("precision", "recall", "auc", "f1", "detection_delay_days_median", "start_error_days_median"):
+        for k in ("precision", "recall", "auc", "f1", "detection_delay_days_median", "start_error_days"):
             if k in metrics:
                 out[f"detector_{k}"] = metrics[k]
     return out
