@@ -288,51 +288,41 @@ def _block_means(x: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class _Topology:
-    """The radial network as seen by the proxies.
+    """The radial network as seen by the proxy.
 
     Attributes:
         a: (n_consumers, n_sections) 0/1, consumer downstream of the section;
-            lines with the same downstream consumers are one section, the
-            first section (all consumers) holds the transformer.
-        r_ohm: Loss weight ``(r1 + r0)/2 · length`` of each section (the
+            lines with the same downstream consumers are one section; the
+            first section (all consumers) holds the transformer and the trunk.
+        r_ohm: Loss weight ``(r1 + r0)/2 · length`` of each section (plus the
             transformer's resistance on the first), ohm.
-        z_ohm: Positive/negative-sequence impedance of each section; the
-            first adds the MV source referred to the LV side, ohm.
-        bus_rep: One consumer index per distinct consumer bus.
         v_ph: Nominal LV phase voltage, V.
-        kind: ``"network"``, or ``"aggregate"`` when the site has no usable
-            topology (the transformer is then the only section).
+        kind: ``"network"``, or ``"head"`` when only the first section is kept
+            (the feeder-head balance; also used when the site has no usable
+            topology).
     """
 
     a: sp.csr_matrix
     r_ohm: np.ndarray
-    z_ohm: np.ndarray
-    bus_rep: np.ndarray
     v_ph: float
     kind: str
 
 
-def _aggregate(n: int, r_ohm: float, z_ohm: complex, v_ph: float) -> _Topology:
-    return _Topology(sp.csr_matrix(np.ones((n, 1))), np.array([r_ohm]), np.array([z_ohm], dtype=complex),
-                     np.array([0]), v_ph, "aggregate")
+def _head(n: int, r_ohm: float, v_ph: float) -> _Topology:
+    """The aggregate (feeder-head) section alone."""
+    return _Topology(sp.csr_matrix(np.ones((n, 1))), np.array([r_ohm]), v_ph, "head")
 
 
 def _topology(site: Site) -> _Topology:
     """Sections of the site's radial LV network, from the transformer down."""
-    from grid_model.network import source_impedance
-
     n = len(site.consumers)
     net = site.network
     if net is None:
-        return _aggregate(n, 1.0, 1.0 + 0j, 230.0)
+        return _head(n, 1.0, 230.0)
     tr = net.transformer
     v_ll = tr.vn_lv_kv * 1e3
     v_ph = v_ll / math.sqrt(3.0)
-    z_base = v_ll * v_ll / (tr.sn_kva * 1e3)
-    r_tr = tr.r_percent / 100.0 * z_base
-    zs = source_impedance(net.source)
-    ratio = (tr.vn_lv_kv / tr.vn_hv_kv) ** 2
-    z_root = complex(r_tr + zs.r1_ohm * ratio, tr.x_percent / 100.0 * z_base + zs.x1_ohm * ratio)
+    r_tr = tr.r_percent / 100.0 * v_ll * v_ll / (tr.sn_kva * 1e3)
     adjacency: dict[str, list[tuple[str, int]]] = {}
     for k, line in enumerate(net.lines):
         adjacency.setdefault(line.from_bus, []).append((line.to_bus, k))
@@ -346,7 +336,7 @@ def _topology(site: Site) -> _Topology:
                 parent[other] = (bus, k)
                 queue.append(other)
     if any(c.bus not in parent for c in site.consumers) or any(ln.linecode not in net.linecodes for ln in net.lines):
-        return _aggregate(n, r_tr, z_root, v_ph)
+        return _head(n, r_tr, v_ph)
     downstream: dict[int, list[int]] = {}
     for i, c in enumerate(site.consumers):
         step = parent[c.bus]
@@ -354,32 +344,26 @@ def _topology(site: Site) -> _Topology:
             bus, k = step
             downstream.setdefault(k, []).append(i)
             step = parent[bus]
-    sections: dict[tuple[int, ...], list[complex]] = {tuple(range(n)): [r_tr, z_root]}
+    sections: dict[tuple[int, ...], float] = {tuple(range(n)): r_tr}
     for k, members in downstream.items():
         line = net.lines[k]
         code = net.linecodes[line.linecode]
-        km = line.length_m / 1e3
-        entry = sections.setdefault(tuple(sorted(members)), [0.0, 0j])
-        entry[0] += 0.5 * (code.r1_ohm_per_km + code.r0_ohm_per_km) * km
-        entry[1] += complex(code.r1_ohm_per_km, code.x1_ohm_per_km) * km
+        key = tuple(sorted(members))
+        sections[key] = sections.get(key, 0.0) + 0.5 * (code.r1_ohm_per_km + code.r0_ohm_per_km) * line.length_m / 1e3
     rows, cols = [], []
     for j, key in enumerate(sections):
         rows.extend(key)
         cols.extend([j] * len(key))
     a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(sections)))
-    first: dict[str, int] = {}
-    for i, c in enumerate(site.consumers):
-        first.setdefault(c.bus, i)
-    return _Topology(a, np.array([v[0] for v in sections.values()], dtype=float),
-                     np.array([v[1] for v in sections.values()], dtype=complex),
-                     np.array(sorted(first.values())), v_ph, "network")
+    return _Topology(a, np.fromiter(sections.values(), float), v_ph, "network")
 
 
-class _LossProxy:
-    """Objective ``losses``: resistance-weighted squared phase-load deviation of every section.
+class _Proxy:
+    """Resistance-weighted squared phase-load deviation of every section.
 
     ``J = Σ_b w_b Σ_t Δt Σ_p |L_b,p − mean|² · 1e3/V²``: the losses caused by
-    unbalance, kWh, at nominal voltage (loads in kVA, weights in ohm).
+    unbalance, kWh, at nominal voltage (loads in kVA, weights in ohm); with the
+    head section alone, the losses the feeder-head unbalance causes there.
     """
 
     def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
@@ -445,72 +429,6 @@ class _LossProxy:
         self.loads[sections, p] -= self.x[i]
         self.loads[sections, q] += self.x[i]
         self.phase[i] = q
-
-
-#: Rotation ``α = e^{j2π/3}``; a consumer on phase p adds ``α^p·conj(S)/(3V)`` to the
-#: negative-sequence current of every section upstream (phase voltages ``V·α^{-p}``).
-_ALPHA = np.exp(2j * np.pi / 3.0) ** np.arange(3)
-
-
-class _UnbalanceProxy:
-    """Objective ``unbalance``: mean square of the linearised VUF at the consumer buses.
-
-    The negative-sequence voltage at bus k is ``V2_k = −Σ_b∋k z_b·I2_b`` with
-    ``I2_b = Σ_i∈b α^{p_i}·conj(S_i)/(3V)``, i.e. ``V2_k = −U_k/(3V)`` with
-    ``U_k = Σ_i Z_ki α^{p_i} conj(S_i)`` and ``Z_ki`` the impedance common to
-    the paths of bus k and consumer i (transformer and MV source included).
-    ``J = mean over buses and time of (|V2_k|/V·100)²``, %²; a three-phase
-    consumer adds no negative sequence.
-    """
-
-    def __init__(self, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
-        a = topo.a.toarray()
-        self.z = (a[topo.bus_rep] * topo.z_ohm[None, :]) @ a.T       # (K, n) complex
-        self.xc = np.conj(s_kva) * 1e3                                 # (n, T) VA
-        self.hours = hours
-        self.phase = phase.copy()
-        k = len(topo.bus_rep)
-        self.scale = (100.0 / (3.0 * topo.v_ph * topo.v_ph)) ** 2 / (k * hours.sum())
-        coef = np.where(phase < 3, _ALPHA[np.minimum(phase, 2)], 0.0)
-        self.u = (self.z * coef[None, :]) @ self.xc                   # (K, T)
-        self.self_term = (np.abs(self.z) ** 2).sum(axis=0) * (np.abs(self.xc) ** 2 @ hours)
-
-    def value(self) -> float:
-        return float(self.scale * (np.abs(self.u) ** 2 @ self.hours).sum())
-
-    def _h(self) -> np.ndarray:
-        """(n,) ``H_i = Σ_k Z_ki Σ_t Δt conj(U_k) conj(S_i)``."""
-        m = np.conj(self.u) @ (self.xc * self.hours[None, :]).T       # (K, n)
-        return (self.z * m).sum(axis=0)
-
-    def _delta(self, h: np.ndarray, d: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return self.scale * (2.0 * (h[idx, None] * d).real + self.self_term[idx, None] * np.abs(d) ** 2)
-
-    def deltas(self) -> np.ndarray:
-        """(n, 3) change of J when single-phase consumer i moves to phase q (inf where not allowed)."""
-        out = np.full((len(self.phase), 3), np.inf)
-        idx = np.flatnonzero(self.phase < 3)
-        d = _ALPHA[None, :] - _ALPHA[self.phase[idx]][:, None]
-        out[idx] = self._delta(self._h(), d, idx)
-        out[idx, self.phase[idx]] = np.inf
-        return out
-
-    def abc_deltas(self) -> np.ndarray:
-        """(n,) change of J when single-phase consumer i becomes ``ABC``."""
-        out = np.full(len(self.phase), np.inf)
-        idx = np.flatnonzero(self.phase < 3)
-        out[idx] = self._delta(self._h(), -_ALPHA[self.phase[idx]][:, None], idx)[:, 0]
-        return out
-
-    def move(self, i: int, q: int) -> None:
-        """Moves single-phase consumer i to phase q."""
-        self.u += np.outer(self.z[:, i] * (_ALPHA[q] - _ALPHA[self.phase[i]]), self.xc[i])
-        self.phase[i] = q
-
-
-def _make_proxy(objective: str, s_kva: np.ndarray, hours: np.ndarray, phase: np.ndarray, topo: _Topology):
-    cls = _LossProxy if objective == "losses" else _UnbalanceProxy
-    return cls(s_kva, hours, phase, topo)
 
 
 def _best_move(proxy, banned: np.ndarray) -> tuple[int, int, float]:
