@@ -63,6 +63,7 @@ REASONS: dict[str, str] = {
     "bad_timestamp": "timestamp",
     "no_offset": "timestamp",
     "not_on_hour": "timestamp",
+    "out_of_range": "timestamp",
     "bad_value": "value",
     "negative": "value",
     "absurd": "value",
@@ -74,6 +75,8 @@ _CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _REASON_NAMES = np.array([""] + list(REASONS), dtype=object)
 _REASON_COLUMNS = np.array([""] + list(REASONS.values()), dtype=object)
 
+#: Readings further than this from the median timestamp of the file are rejected as ``out_of_range``.
+MAX_DAYS_FROM_MEDIAN = 400
 #: A group meter's absurd limit is the consumer limit times the larger of this
 #: factor and the number of consumer meters of its kind below it.
 GROUP_METER_FACTOR = 1000
@@ -87,7 +90,7 @@ _HOUR_NS = 3_600_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_HOUR = timedelta(hours=1)
 # Per-timestamp status (of a distinct timestamp value).
-_TS_OK, _TS_BAD, _TS_NO_OFFSET, _TS_NOT_ON_HOUR = 0, 1, 2, 3
+_TS_OK, _TS_BAD, _TS_NO_OFFSET, _TS_NOT_ON_HOUR, _TS_OUT_OF_RANGE = 0, 1, 2, 3, 4
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _DICT = pa.dictionary(pa.int32(), pa.string())
 
@@ -712,6 +715,14 @@ def _check_readings(path: Path, raw: _Raw, meters: pd.DataFrame,
     status_of = np.array([s for s, _, _ in info], dtype=np.int8).reshape(-1)
     hour_of = np.array([h for _, h, _ in info], dtype=np.int64).reshape(-1)
     good = status_of == _TS_OK
+    if good.any():
+        # A clock far from the rest (a meter reset to 2000) would stretch the hourly grid over decades.
+        row_hours = hour_of[raw.ts_idx]
+        center = float(np.median(row_hours[good[raw.ts_idx]])) if n else 0.0
+        far = good & (np.abs(hour_of - center) > MAX_DAYS_FROM_MEDIAN * 24)
+        status_of[far] = _TS_OUT_OF_RANGE
+        good &= ~far
+        del row_hours
     offsets = {off for s, _, off in info if s in (_TS_OK, _TS_NOT_ON_HOUR)}
     hmin = int(hour_of[good].min()) if good.any() else 0
     span = int(hour_of[good].max()) - hmin + 1 if good.any() else 1
@@ -734,6 +745,7 @@ def _check_readings(path: Path, raw: _Raw, meters: pd.DataFrame,
     mark(status == _TS_BAD, "bad_timestamp")
     mark(status == _TS_NO_OFFSET, "no_offset")
     mark(status == _TS_NOT_ON_HOUR, "not_on_hour")
+    mark(status == _TS_OUT_OF_RANGE, "out_of_range")
     del status
     values = raw.values
     mark(~np.isfinite(values), "bad_value")
