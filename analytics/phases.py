@@ -110,7 +110,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -180,9 +180,9 @@ class PhaseBalanceConfig:
     three_phase_min_peak_kw: float = 7.0
     objective: str = "losses"
     dominance_share: float = 0.5
-    step_minutes: float | None = None
+    step_minutes: Optional[float] = None
     search_minutes: float = 15.0
-    max_rejections: int | None = None
+    max_rejections: Optional[int] = None
     max_three_phase: int = 10
     verify: bool = True
 
@@ -193,7 +193,8 @@ class PhaseBalanceConfig:
             raise InputError(f"phases.max_moves: must be a whole number ≥ 0, got {self.max_moves}")
         for key in ("max_rejections", "max_three_phase"):
             value = getattr(self, key)
-            if value is not None and (int(value) != value or value < 0):
+            if (value is None and key == "max_three_phase") or \
+                    (value is not None and (int(value) != value or value < 0)):
                 raise InputError(f"phases.{key}: must be a whole number ≥ 0, got {value}")
         if not self.three_phase_min_peak_kw > 0:
             raise InputError(f"phases.three_phase_min_peak_kw: must be positive, got {self.three_phase_min_peak_kw}")
@@ -230,7 +231,6 @@ class _Metrics:
     vuf_max_pct: float
     neutral_peak_a: float
     loading_peak_pct: float
-    vuf_mean_pct: float = math.nan
 
 
 def default_engine_factory(grid_cfg: Any = None) -> Callable[[Site], Any]:
@@ -264,7 +264,7 @@ def apply_phases(site: Site, phases: dict[str, str]) -> Site:
     return replace(site, consumers=consumers)
 
 
-def plan_phases(site: Site, frame: pd.DataFrame) -> dict[str, str]:
+def plan_phases(frame: pd.DataFrame) -> dict[str, str]:
     """The new phase of every consumer the frame's ``move`` rows move."""
     moves = frame[frame["action"] == "move"]
     return dict(zip(moves["consumer_id"], moves["to_phase"]))
@@ -604,7 +604,7 @@ class _Probe:
             vuf_t[c0:c1] = grid_losses.voltage_unbalance_pct(v_term[self.bus_terms]).max(axis=0)
         self.warm = True
         return _Metrics(float(loss_w.sum() / 1e3 * self.step_h), float(vuf_t.max()), float(neutral.max()),
-                        float(100.0 * i_max.max() / trafo.i_rated_lv_a), float(vuf_t.mean()))
+                        float(100.0 * i_max.max() / trafo.i_rated_lv_a))
 
 
 def _criterion(m: _Metrics, objective: str) -> tuple[float, float]:
@@ -797,11 +797,11 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
     best = None
     for kind in kinds:
         proxy = _Proxy(s_mean, counts * step_h, base, kind)
-        before = proxy.value()
+        j_before = proxy.value()
         search = _search_moves(proxy, probe, base, cfg)
         crit = _criterion(probe.metrics(search.state), cfg.objective)
         if best is None or _better(crit, best[0]):
-            best = (crit, kind.kind, proxy, before, search)
+            best = (crit, kind.kind, proxy, j_before, search)
     _, proxy_kind, proxy, proxy_before, search = best
     proxy_after = proxy.value()
     rows: list[dict[str, Any]] = []
@@ -888,7 +888,7 @@ def recommend(site: Site, p_kw: np.ndarray, q_kvar: np.ndarray, cfg: PhaseBalanc
         "steps": int(n_steps),
         "step_minutes": step_min,
         "moves": len(plan),
-        "proposed_moves": search.proposed,
+        "proposed_moves": search.proposed,     # of the chosen proxy's search
         "rejected_moves": search.rejected,
         "losses_before_kwh": m_before.losses_kwh,
         "losses_after_kwh": m_after.losses_kwh,

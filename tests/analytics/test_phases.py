@@ -102,7 +102,7 @@ def test_ieee_reduces_losses_and_unbalance(ieee_case):
 def test_ieee_numbers_equal_an_independent_power_flow(ieee_case):
     site, loads, frame, summary, _ = ieee_case
     _assert_matches(summary, "before", _independent(site, loads.p_kw, loads.q_kvar))
-    moved = apply_phases(site, plan_phases(site, frame))
+    moved = apply_phases(site, plan_phases(frame))
     _assert_matches(summary, "after", _independent(moved, loads.p_kw, loads.q_kvar))
     # the rows (probe engine, warm-started) agree with the whole-plan figures
     moves = frame[frame["action"] == "move"]
@@ -167,7 +167,7 @@ def test_district_moves_respect_limits(district_case, tmp_path):
 def test_district_numbers_equal_an_independent_power_flow(district_case):
     site, loads, frame, summary = district_case
     _assert_matches(summary, "before", _independent(site, loads.p_kw, loads.q_kvar))
-    moved = apply_phases(site, plan_phases(site, frame))
+    moved = apply_phases(site, plan_phases(frame))
     assert sum(c.phase == "A" for c in moved.consumers) < sum(c.phase == "A" for c in site.consumers)
     _assert_matches(summary, "after", _independent(moved, loads.p_kw, loads.q_kvar))
 
@@ -180,8 +180,25 @@ def test_unbalance_objective_and_hourly_input():
     frame, summary = recommend(site, p, q, PhaseBalanceConfig(objective="unbalance", verify=False))
     assert summary["step_minutes"] == 60.0
     assert summary["vuf_max_after_pct"] < summary["vuf_max_before_pct"]
-    ref = _independent(apply_phases(site, plan_phases(site, frame)), p, q, step_h=1.0)
+    ref = _independent(apply_phases(site, plan_phases(frame)), p, q, step_h=1.0)
     _assert_matches(summary, "after", ref)
+
+
+def test_site_without_network_uses_the_head_proxy():
+    """No topology in the site (the grid config supplies the IEEE feeder): feeder-head balance only."""
+    site = make_ieee_eu_lv_site(seed=0)
+    loads = ieee_profiles(site.consumers)
+    bare = replace(site, network=None)
+    grid = GridConfig(network="ieee_eu_lv")
+
+    def factory(s):
+        return build_engine(grid, s)  # (net, engine) is accepted too
+
+    frame, summary = recommend(bare, loads.p_kw, loads.q_kvar,
+                               PhaseBalanceConfig(objective="unbalance", max_moves=5, verify=False), factory)
+    assert summary["proxy_kind"] == "head"
+    assert 0 < summary["moves"] <= 5
+    assert summary["vuf_max_after_pct"] < summary["vuf_max_before_pct"]
 
 
 # --------------------------------------------------------------------------- balanced site

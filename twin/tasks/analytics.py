@@ -183,7 +183,8 @@ def phase_moves(cfg: DictConfig, acfg: AnalyticsConfig, prep: Prepared, site, ou
     def engine_factory(s):
         return pipeline.build_engine(cfg.grid, s)[1]
 
-    moves, info = recommend(site, p_kw, q_kvar, PhaseBalanceConfig(max_moves=acfg.phase_moves_max), engine_factory)
+    moves, info = recommend(site, p_kw, q_kvar, PhaseBalanceConfig(max_moves=acfg.phase_moves_max, step_minutes=60.0),
+                            engine_factory)
     moves.to_csv(out_dir / "phase_moves.csv", index=False, float_format="%.4f")
     return info
 
