@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from grid_model import losses
 from grid_model.engine.results import GridResult
@@ -32,10 +33,26 @@ def _check_demand(engine: GridEngine, p_kw: np.ndarray, q_kvar: np.ndarray) -> t
     return p, q
 
 
+def _check_line_groups(engine: GridEngine, line_groups) -> sp.csr_matrix | None:
+    """The grouping as CSR with the MV lines' columns zeroed (their losses are not counted)."""
+    if line_groups is None:
+        return None
+    m = engine.model
+    nline = len(m.line_names)
+    if not sp.issparse(line_groups) or line_groups.ndim != 2 or line_groups.shape[1] != nline:
+        raise InputError(f"line_groups must be a scipy.sparse matrix of shape (n_groups, {nline}), "
+                         f"got {type(line_groups).__name__} {getattr(line_groups, 'shape', None)}")
+    g = sp.csr_matrix(line_groups, dtype=float)
+    if not np.all(np.isfinite(g.data)):
+        raise InputError("line_groups contains nan or inf")
+    return (g @ sp.diags(m.line_lv.astype(float))).tocsr()
+
+
 class _Accumulator:
     """Holds the horizon's output arrays and fills them chunk by chunk."""
 
-    def __init__(self, engine: GridEngine, n_steps: int, network_outputs: bool):
+    def __init__(self, engine: GridEngine, n_steps: int, network_outputs: bool,
+                 line_groups: sp.csr_matrix | None = None):
         m = engine.model
         nbus, nline, n = len(m.bus_names), len(m.line_names), engine.terminals.n_loads
         self.v_load_pu = np.empty((n, n_steps))
@@ -55,6 +72,8 @@ class _Accumulator:
             self.line_loss_wmin = np.zeros(nline)
         else:
             self.v_bus_pu = self.vuf_pct = self.i_line_max_a = self.i_line_n_max_a = self.line_loss_wmin = None
+        self.line_groups = line_groups
+        self.group_line_loss_w = None if line_groups is None else np.empty((line_groups.shape[0], n_steps))
 
     def add_terminals(self, engine: GridEngine, sl: slice, v_term: np.ndarray, i_term: np.ndarray) -> None:
         """Consumer, transformer and loss outputs of columns ``sl``."""
@@ -76,18 +95,22 @@ class _Accumulator:
         )
 
     def add_network(self, engine: GridEngine, sl: slice, v_all: np.ndarray) -> None:
-        """Bus voltages, unbalance and line currents of columns ``sl``."""
+        """Bus voltages, unbalance, line currents and grouped line losses of columns ``sl``."""
         m = engine.model
-        vb = v_all.reshape(len(m.bus_names), 3, -1)
-        self.v_bus_pu[:, :, sl] = np.abs(vb) / m.v_base_v[:, None, None]
-        self.vuf_pct[:, sl] = losses.voltage_unbalance_pct(vb)
         nl = len(m.line_names)
         dv = (m.line_dv @ v_all).reshape(nl, 3, -1)
         i_line = (m.line_current @ v_all).reshape(nl, 3, -1)
+        per_line_w = losses.branch_loss_w(dv, 0.0, i_line).sum(axis=1)  # (nline, chunk)
+        if self.line_groups is not None:
+            self.group_line_loss_w[:, sl] = self.line_groups @ per_line_w
+        if not self.network_outputs:
+            return
+        vb = v_all.reshape(len(m.bus_names), 3, -1)
+        self.v_bus_pu[:, :, sl] = np.abs(vb) / m.v_base_v[:, None, None]
+        self.vuf_pct[:, sl] = losses.voltage_unbalance_pct(vb)
         np.maximum(self.i_line_max_a, np.abs(i_line).max(axis=2), out=self.i_line_max_a)
         np.maximum(self.i_line_n_max_a, np.abs(i_line.sum(axis=1)).max(axis=1), out=self.i_line_n_max_a)
-        per_line = losses.branch_loss_w(dv, 0.0, i_line).sum(axis=(1, 2))
-        self.line_loss_wmin += np.where(m.line_lv, per_line, 0.0)
+        self.line_loss_wmin += np.where(m.line_lv, per_line_w.sum(axis=1), 0.0)
 
 
 def solve_day(
@@ -96,6 +119,8 @@ def solve_day(
     q_kvar: np.ndarray,
     progress: Callable[[int, int], None] | None = None,
     network_outputs: bool = True,
+    line_groups: sp.spmatrix | sp.sparray | None = None,
+    step_minutes: float = 1.0,
 ) -> GridResult:
     """Solves all time steps of ``p_kw``/``q_kvar`` (n_loads, T) together.
 
@@ -111,22 +136,38 @@ def solve_day(
         network_outputs: Also compute every bus voltage, the unbalance
             factors and the line currents (the per-bus/per-line fields of the
             result are ``None`` otherwise).
+        line_groups: Optional sparse (n_groups, nline) weights over the
+            engine's lines (``engine.model.line_names`` order), usually 0/1
+            membership. The result's ``group_line_loss_kw`` is then
+            ``line_groups @ per-line loss`` for every step, summed over the
+            phases, with the MV lines' columns ignored; per-line series are
+            never stored. Costs the full-bus voltage solve even with
+            ``network_outputs=False``.
+        step_minutes: Length of one step (each column is the average power
+            over the step); only scales the energies (``line_loss_kwh``,
+            ``energy_served_kwh``, ``losses_kwh``) and is recorded in the
+            result. The solve itself is quasi-static, step by step.
 
     Returns:
         The results.
 
     Raises:
-        InputError: On badly shaped or non-finite demand.
+        InputError: On badly shaped or non-finite demand, a bad
+            ``line_groups`` or a non-positive ``step_minutes``.
         ConvergenceError: Naming the minutes that did not converge.
     """
     start = time.perf_counter()
     p, q = _check_demand(engine, p_kw, q_kvar)
+    if not (np.isfinite(step_minutes) and step_minutes > 0):
+        raise InputError(f"step_minutes must be a positive number, got {step_minutes}")
+    groups = _check_line_groups(engine, line_groups)
     n_steps = p.shape[1]
     s_term = engine.terminals.terminal_power(p, q)
     n_nodes = engine.model.n_nodes
     post_cols = max(1, CHUNK_ELEMENTS // n_nodes)
     iter_cols = n_steps if engine.system.dense else post_cols
-    acc = _Accumulator(engine, n_steps, network_outputs)
+    acc = _Accumulator(engine, n_steps, network_outputs, groups)
+    post = network_outputs or groups is not None
     iterations = 0
     for c0 in range(0, n_steps, iter_cols):
         c1 = min(n_steps, c0 + iter_cols)
@@ -135,7 +176,7 @@ def solve_day(
         v_term, i_term, it = engine.fixed_point(s_chunk, v_start, c0)
         iterations = max(iterations, it)
         acc.add_terminals(engine, slice(c0, c1), v_term, i_term)
-        if network_outputs:
+        if post:
             for p0 in range(c0, c1, post_cols):
                 p1 = min(c1, p0 + post_cols)
                 i_post = i_term[:, p0 - c0:p1 - c0]
@@ -144,7 +185,7 @@ def solve_day(
                     progress(p1, n_steps)
         elif progress is not None:
             progress(c1, n_steps)
-    hours = 1.0 / 60.0
+    hours = step_minutes / 60.0
     p_loss_by_phase = (acc.loss_line_w + acc.loss_trafo_w) / 1e3
     p_loss = p_loss_by_phase.sum(axis=0)
     m = engine.model
@@ -152,7 +193,7 @@ def solve_day(
         bus_names=list(m.bus_names),
         load_names=list(engine.terminals.load_names),
         line_names=list(m.line_names),
-        step_minutes=1.0,
+        step_minutes=float(step_minutes),
         v_bus_pu=acc.v_bus_pu,
         v_load_pu=acc.v_load_pu,
         p_load_kw=acc.p_load_kw,
@@ -165,6 +206,7 @@ def solve_day(
         line_loss_kwh=None if acc.line_loss_wmin is None else acc.line_loss_wmin * hours / 1e3,
         p_loss_line_kw_by_phase=acc.loss_line_w / 1e3,
         p_loss_trafo_kw_by_phase=acc.loss_trafo_w / 1e3,
+        group_line_loss_kw=None if acc.group_line_loss_w is None else acc.group_line_loss_w / 1e3,
         p_loss_kw_by_phase=p_loss_by_phase,
         p_loss_kw=p_loss,
         loss_share_kw=acc.share_w / 1e3,

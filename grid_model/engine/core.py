@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandapower as pp
+import scipy.sparse as sp
 
 from grid_model import losses
 from grid_model.engine.batch import solve_day
@@ -146,8 +147,10 @@ class GridEngine:
         progress: Callable[[int, int], None] | None = None,
         *,
         network_outputs: bool = True,
+        line_groups: sp.spmatrix | sp.sparray | None = None,
+        step_minutes: float = 1.0,
     ) -> GridResult:
-        """Solves T one-minute steps at once (open loop).
+        """Solves T time steps (one minute each by default) at once (open loop).
 
         Args:
             p_kw: (n_loads, T) active power demand per consumer, kW.
@@ -156,15 +159,21 @@ class GridEngine:
             network_outputs: Also compute all bus voltages, unbalance factors
                 and line currents (False: consumer, transformer and loss
                 outputs only, several times faster).
+            line_groups: Optional sparse (n_groups, nline) grouping of the
+                lines (``model.line_names`` order): the result's
+                ``group_line_loss_kw`` holds each group's LV line losses per
+                step, without storing per-line series.
+            step_minutes: Length of one step; scales the energies only.
 
         Returns:
             The day's results.
 
         Raises:
-            InputError: On badly shaped or non-finite demand.
-            ConvergenceError: Naming the minutes that did not converge.
+            InputError: On badly shaped or non-finite demand, a bad
+                ``line_groups`` or ``step_minutes``.
+            ConvergenceError: Naming the steps that did not converge.
         """
-        return solve_day(self, p_kw, q_kvar, progress, network_outputs)
+        return solve_day(self, p_kw, q_kvar, progress, network_outputs, line_groups, step_minutes)
 
     def stepper(self) -> Stepper:
         """Returns a closed-loop :class:`~grid_model.engine.stepper.Stepper` (warm-started)."""

@@ -9,7 +9,7 @@ import numpy as np
 
 @dataclass
 class GridResult:
-    """One day (or any horizon of T one-minute steps) of the time-series engine.
+    """One day (or any horizon of T steps, one minute by default) of the time-series engine.
 
     Per-phase arrays are ordered a, b, c. Voltages are magnitudes in pu of each
     bus's nominal phase-to-neutral voltage (0.416/√3 kV on the IEEE feeder's LV
@@ -21,7 +21,8 @@ class GridResult:
         bus_names: Bus names (row order of ``v_bus_pu`` and ``vuf_pct``).
         load_names: Consumer names (row order of the per-consumer arrays).
         line_names: Line names (row order of the per-line arrays).
-        step_minutes: Length of one time step.
+        step_minutes: Length of one time step (the energies assume each
+            column is the average power over the step).
         v_bus_pu: (nbus, 3, T) phase-to-ground voltage magnitudes (nan where a
             phase does not exist).
         v_load_pu: (n, T) voltage on each consumer's own phase (mean of the
@@ -47,6 +48,10 @@ class GridResult:
         vuf_pct: (nbus, T) voltage unbalance factor ``|V2|/|V1|·100``.
         iterations: Fixed-point iterations used (largest over the time chunks).
         solve_seconds: Wall time of the solve including post-processing.
+        group_line_loss_kw: (n_groups, T) LV line losses summed over the
+            lines of each group of the ``line_groups`` matrix the solve was
+            given (``None`` when none was); the transformer's losses are in
+            ``p_loss_trafo_kw_by_phase``.
     """
 
     bus_names: list[str]
@@ -73,6 +78,7 @@ class GridResult:
     vuf_pct: np.ndarray | None
     iterations: int
     solve_seconds: float
+    group_line_loss_kw: np.ndarray | None = None
 
     @property
     def n_steps(self) -> int:

@@ -102,6 +102,8 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         step("balances")
         suspects, scores, bal = detect(prep, acfg.theft, equipment)
         daily = daily_table(bal, prep.local_date)
+        if site is not None and site.network is not None:
+            daily = add_grid_losses(cfg, site, prep, bal, daily)
         daily.to_csv(out_dir / "balances.csv", index=False, float_format="%.6f")
         frame = suspects_frame(suspects, prep.day_dates())
         frame.to_csv(out_dir / "suspects.csv", index=False, float_format="%.4f")
@@ -128,6 +130,33 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         plots.imbalance(out_dir / "imbalance.png", bal, daily, prep, groups)
         plots.suspect_evidence(out_dir / "suspect_evidence.png", frame, bal, prep)
     return summary(prep, data, daily, frame, metrics, phase_summary, figures_extra)
+
+
+def add_grid_losses(cfg: DictConfig, site, prep: Prepared, bal, daily: pd.DataFrame) -> pd.DataFrame:
+    """Adds ``technical_loss_grid_kwh``: each group's cable and transformer losses from the power flow.
+
+    The network is known (a simulated site): the registered hourly consumption
+    of every consumer is solved on it and each line's losses go to the balance
+    group whose meter is upstream of it (:mod:`analytics.grid_losses`). The
+    fitted model stays the balance's ``technical_loss_kwh``: it also takes in
+    what the network model does not know (connections, the meters' own errors).
+    """
+    from analytics.grid_losses import group_losses_kwh
+
+    meter_of = {m.consumer_id: m.meter_id for m in site.meters if m.consumer_id and m.kind.value == "electricity"}
+    p_kw = np.stack([np.nan_to_num(prep.filled[prep.row_of[meter_of[c.consumer_id]]]) for c in site.consumers])
+    losses = group_losses_kwh(site, [b.unit for b in bal], p_kw, p_kw * np.tan(np.arccos(0.95)), cfg.grid)
+    dates, inverse = np.unique(prep.local_date, return_inverse=True)
+    rows = []
+    for g, series in losses.items():
+        rows.append(pd.DataFrame({"group_id": g, "date": dates,
+                                  "technical_loss_grid_kwh": np.bincount(inverse, weights=series,
+                                                                         minlength=len(dates))}))
+    grid = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["group_id", "date",
+                                                                                "technical_loss_grid_kwh"])
+    out = daily.merge(grid, on=["group_id", "date"], how="left")
+    out["technical_loss_grid_kwh"] = out["technical_loss_grid_kwh"].fillna(0.0)
+    return out
 
 
 def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, suspects: pd.DataFrame,
@@ -203,6 +232,9 @@ def summary(prep: Prepared, data, daily: pd.DataFrame, suspects: pd.DataFrame, m
         if energy > 0:
             out[f"imbalance_pct_{level}"] = 100.0 * float(rows["imbalance_kwh"].sum()) / energy
             out[f"technical_loss_pct_{level}"] = 100.0 * float(rows["technical_loss_kwh"].sum()) / energy
+            if "technical_loss_grid_kwh" in rows:
+                out[f"technical_loss_grid_pct_{level}"] = (100.0 * float(rows["technical_loss_grid_kwh"].sum())
+                                                          / energy)
     for k in ("moves", "losses_before_kwh", "losses_after_kwh", "loss_reduction_pct"):
         if k in phases:
             out[f"phase_{k}"] = phases[k]
