@@ -18,13 +18,14 @@ from grid_model.households.config import HouseholdConfig
 from grid_model.weather import WeatherConfig
 from mesh_sim.config import MeshConfig
 from analytics.config import AnalyticsConfig
+from analytics.roi.config import RoiConfig
 from twin.control.config import DRConfig
 from twin.control.tariffs import TariffConfig
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -100,6 +101,22 @@ class AnalyticsTaskConfig(TaskConfig):
     the data directory is the root key ``data_dir``)."""
 
     name: str = "analytics"
+
+
+@dataclass
+class RoiTaskConfig(TaskConfig):
+    """``task=roi``: return on investment (settings in the ``roi`` group).
+
+    Attributes:
+        plan_dir: A ``plan/`` folder of an earlier run: its bill of materials
+            and module count replace the typed-in equipment costs.
+        analytics_dir: An ``analytics/`` folder: the measured imbalance and the
+            suspects' hidden energy replace the typed-in losses and theft.
+    """
+
+    name: str = "roi"
+    plan_dir: str = ""
+    analytics_dir: str = ""
 
 
 @dataclass
@@ -248,6 +265,7 @@ class AppConfig:
         dr: Demand response and local demand management.
         tariff: Electricity tariff (bills, tariff zones for DR and DLM).
         analytics: Balance analytics settings.
+        roi: Return-on-investment inputs.
         tracking: MLflow tracking.
         data_dir: Meter data in the interchange format (docs/data-format.md)
             for ``task=analytics``; empty: simulated data.
@@ -262,6 +280,7 @@ class AppConfig:
     dr: Any = MISSING
     tariff: Any = MISSING
     analytics: Any = MISSING
+    roi: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
     data_dir: str = ""
@@ -275,6 +294,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "validate"): ValidateTaskConfig,
     ("task", "dr"): DRTaskConfig,
     ("task", "analytics"): AnalyticsTaskConfig,
+    ("task", "roi"): RoiTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
@@ -287,6 +307,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("dr", "default"): DRConfig,
     ("tariff", "default"): TariffConfig,
     ("analytics", "default"): AnalyticsConfig,
+    ("roi", "default"): RoiConfig,
     ("tracking", "default"): TrackingConfig,
 }
 

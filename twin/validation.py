@@ -74,6 +74,10 @@ def check_config(cfg: DictConfig) -> None:
         from twin.control.validation import check_dr
 
         check_dr(cfg)
+    if "roi" in cfg:
+        from analytics.roi.config import from_mapping
+
+        from_mapping(cfg.roi)  # validates; one line naming the key
     for group in ("task", "site", "loads", "grid", "mesh", "dr", "analytics", "tracking"):
         if group not in cfg:
             continue

@@ -20,6 +20,8 @@ from scenarios.generators.metering import CABLE_LENGTH_MAX_M, FLOOR_HEIGHT_M
 POINTS_PER_SHIFT = 145
 #: People in one installation crew (the basis of the 140-150 points a shift).
 CREW_SIZE = 2
+#: Allowed ``PlanConfig.margin_basis`` values.
+MARGIN_BASES = ("route", "parent")
 #: Priced items, in BoM order.
 PRICE_ITEMS = ("d100fc", "j100uc", "pulse_sensor_gas", "pulse_sensor_water", "battery_er18505", "ad220",
                "contactor", "installation_per_point")
@@ -64,8 +66,15 @@ class PlanConfig:
         verify_days: Simulated days of each verification run of the mesh.
         pdr_target: Share of readings that must arrive (``pdr_final``).
         max_hops: Longest route allowed in the plan (the protocol allows 30).
-        min_link_margin_db: Every routed module's link to its parent must have
-            at least this margin above the receiver sensitivity.
+        min_link_margin_db: Fade margin: every module needs a route whose
+            links all have at least this margin above the receiver
+            sensitivity (see ``margin_basis``).
+        margin_basis: What ``min_link_margin_db`` is checked on: ``route``
+            (the module's best route within ``max_hops`` over the static link
+            budget, :mod:`analytics.planning.margins`) or ``parent`` (the link
+            to the parent the simulated router chose at the end of the run;
+            the ETX router takes weak direct links over strong two-hop
+            routes, so adding concentrators need not fix it).
         max_iterations: Verification runs at most (the first one included);
             each failed run adds one concentrator.
         battery_days: Days of one more run of the final layout whose
@@ -91,6 +100,7 @@ class PlanConfig:
     pdr_target: float = 0.999
     max_hops: int = 30
     min_link_margin_db: float = 0.0
+    margin_basis: str = "route"
     max_iterations: int = 10
     battery_days: float = 30.0
     points_per_shift: int = POINTS_PER_SHIFT
@@ -136,6 +146,8 @@ def check_plan_config(cfg: PlanConfig) -> None:
         raise InputError(f"plan.max_hops: must be within 1..{MAX_HOPS_LIMIT}, got {cfg.max_hops}")
     if not math.isfinite(cfg.min_link_margin_db):
         raise InputError(f"plan.min_link_margin_db: must be finite, got {cfg.min_link_margin_db}")
+    if cfg.margin_basis not in MARGIN_BASES:
+        raise InputError(f"plan.margin_basis: '{cfg.margin_basis}' is not allowed; allowed: {', '.join(MARGIN_BASES)}")
     if cfg.max_iterations < 1:
         raise InputError(f"plan.max_iterations: must be >= 1, got {cfg.max_iterations}")
     if not cfg.battery_days >= 0:

@@ -4,7 +4,8 @@
 the subnet limits allow, and verifies the network with
 :func:`mesh_sim.city.run_site` for ``plan.verify_days``. While a module has no
 route, ``pdr_final`` is below ``plan.pdr_target``, the deepest route is longer
-than ``plan.max_hops`` or a routed module's link margin is below
+than ``plan.max_hops`` or a module's route margin (or, with
+``plan.margin_basis=parent``, its simulated parent link's margin) is below
 ``plan.min_link_margin_db``, it adds one concentrator (all of them re-placed
 by bisection) and verifies again, at most ``plan.max_iterations`` runs. The
 returned :class:`Plan` keeps every run in ``iterations`` and says whether the
@@ -30,6 +31,7 @@ from scenarios.site import Site
 from scenarios.site_io import validate_site
 
 from analytics.planning.config import PlanConfig, check_plan_config
+from analytics.planning.margins import route_margins
 from analytics.planning.layout import check_dr_meters, choose_dr_meters, min_concentrators, place_k, wire_modules
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,14 @@ class Iteration:
         pdr_final: Delivered over generated readings (``None`` if none generated).
         unreachable: Modules without a route at the end (unreachable, left out or down).
         max_hops: Deepest route (``None`` if no module is routed).
-        min_link_margin_db: Weakest parent link of a routed module.
-        weak_links: Routed modules with a margin below ``plan.min_link_margin_db``.
+        min_link_margin_db: Weakest parent link the simulated router chose
+            (end of the run, with that epoch's fade).
+        min_route_margin_db: Weakest module's route margin
+            (:mod:`analytics.planning.margins`; ``None`` without modules).
+        weak_links: Modules below ``plan.min_link_margin_db`` on ``plan.margin_basis``.
         delivering: All targets met.
         reason: What failed (``""`` when delivering).
-        wall_s: Wall-clock time of the run.
+        wall_s: Wall-clock time of the run and the margin check.
     """
 
     concentrators: int
@@ -56,6 +61,7 @@ class Iteration:
     unreachable: int
     max_hops: Optional[int]
     min_link_margin_db: Optional[float]
+    min_route_margin_db: Optional[float]
     weak_links: int
     delivering: bool
     reason: str
@@ -97,14 +103,29 @@ class Plan:
         return [asdict(it) for it in self.iterations]
 
 
-def judge(result: MeshResult, summary: dict[str, Any], cfg: PlanConfig, concentrators: int,
-          wall_s: float) -> Iteration:
-    """Checks a verification run against the plan's targets."""
+def _worst(margins: dict[str, float]) -> tuple[str, float] | None:
+    return min(margins.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+
+
+def judge(result: MeshResult, summary: dict[str, Any], cfg: PlanConfig, concentrators: int, wall_s: float,
+          route_margin_db: dict[str, float] | None = None) -> Iteration:
+    """Checks a verification run against the plan's targets.
+
+    Args:
+        result: The run.
+        summary: Its :func:`~mesh_sim.summary.summarize`.
+        cfg: The targets.
+        concentrators: J100UC of the layout.
+        wall_s: Time taken.
+        route_margin_db: Route margin per module (needed for ``margin_basis=route``).
+    """
     modules = [n for n in result.nodes if n.kind == "module"]
     unreachable = sum(1 for n in modules if n.status != "ok")
-    routed = [n for n in modules if n.status == "ok" and n.hops >= 1 and math.isfinite(n.link_margin_db)]
-    weakest = min(routed, key=lambda n: (n.link_margin_db, n.node_id), default=None)
-    weak = [n for n in routed if n.link_margin_db < cfg.min_link_margin_db]
+    parent = {n.node_id: n.link_margin_db for n in modules
+              if n.status == "ok" and n.hops >= 1 and math.isfinite(n.link_margin_db)}
+    routes = route_margin_db or {}
+    basis = routes if cfg.margin_basis == "route" else parent
+    weak = [k for k, v in basis.items() if v < cfg.min_link_margin_db]
     pdr, hops = summary.get("pdr_final"), summary.get("max_hops")
     reasons = []
     if unreachable:
@@ -117,10 +138,13 @@ def judge(result: MeshResult, summary: dict[str, Any], cfg: PlanConfig, concentr
     if hops is not None and hops > cfg.max_hops:
         reasons.append(f"max_hops {hops} > {cfg.max_hops}")
     if weak:
-        reasons.append(f"{len(weak)} module(s) with link margin < {cfg.min_link_margin_db:g} dB "
-                       f"(worst {weakest.link_margin_db:.1f} dB at {weakest.node_id})")
-    return Iteration(concentrators, pdr, unreachable, hops, None if weakest is None else weakest.link_margin_db,
-                     len(weak), not reasons, "; ".join(reasons), wall_s)
+        worst_id, worst = _worst({k: basis[k] for k in weak})
+        what = "route margin" if cfg.margin_basis == "route" else "parent link margin"
+        reasons.append(f"{len(weak)} module(s) with {what} < {cfg.min_link_margin_db:g} dB "
+                       f"(worst {worst:.1f} dB at {worst_id})")
+    wp, wr = _worst(parent), _worst(routes)
+    return Iteration(concentrators, pdr, unreachable, hops, None if wp is None else wp[1],
+                     None if wr is None else wr[1], len(weak), not reasons, "; ".join(reasons), wall_s)
 
 
 def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
@@ -169,7 +193,9 @@ def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
         t0 = time.perf_counter()
         result = run_site(planned, verify, seed, workers=workers)
         summary = summarize(result, len(hubs))
-        it = judge(result, summary, cfg, len(hubs), time.perf_counter() - t0)
+        hop_limit = min(cfg.max_hops, verify.topology.max_hops)
+        routes = route_margins(planned, verify, seed, hop_limit)
+        it = judge(result, summary, cfg, len(hubs), time.perf_counter() - t0, routes)
         iterations.append(it)
         log.info("plan: %d concentrator(s): %s", len(hubs), "delivering" if it.delivering else it.reason)
         if progress is not None:

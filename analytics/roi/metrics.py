@@ -102,7 +102,8 @@ def summary(cfg: RoiConfig) -> dict[str, Any]:
     """Headline figures of a config.
 
     Returns:
-        ``payback_months``, ``discounted_payback_months``, ``npv``, ``irr_pct``,
+        ``payback_months``, ``discounted_payback_months``, ``npv``, ``irr`` (a
+        fraction, NaN without a sign change) and ``irr_pct``,
         ``investment`` (capex and installation), ``benefits_year1``,
         ``costs_year1`` (running costs), ``net_year1``, ``modules``,
         ``horizon_months``, ``currency`` (money in the currency).
@@ -115,6 +116,7 @@ def summary(cfg: RoiConfig) -> dict[str, Any]:
         "payback_months": payback_months(net_m),
         "discounted_payback_months": discounted_payback_months(net_m, cfg.discount_rate_pct),
         "npv": npv(cfg.discount_rate_pct / 100.0, years_net),
+        "irr": irr(years_net),
         "irr_pct": 100.0 * irr(years_net),
         "investment": float(-(lines["capex"][0, 0] + lines["installation"][0, 0])),
         "benefits_year1": sum(year1[k] for k in BENEFIT_LINES),

@@ -4,7 +4,7 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import analytics, dr, grid, mesh, simulate, validate
+from twin.tasks import analytics, dr, grid, mesh, roi, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
@@ -13,4 +13,5 @@ TASKS = {
     "validate": validate.run,
     "dr": dr.run,
     "analytics": analytics.run,
+    "roi": roi.run,
 }

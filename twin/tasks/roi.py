@@ -1,0 +1,86 @@
+"""``task=roi``: cash flow, payback, NPV, IRR, tornado, Monte Carlo and ``report.html``.
+
+Inputs are typed in (the ``roi`` config group) or taken from earlier runs:
+``task.plan_dir`` (a ``plan/`` folder: the bill of materials becomes the
+capex, its module count the modules) and ``task.analytics_dir`` (an
+``analytics/`` folder: the measured imbalance becomes the losses before,
+the suspects' hidden energy the theft recovered). Writes under ``roi/``:
+``summary.json`` (``payback_months``, ``discounted_payback_months``, ``npv``,
+``irr``, Monte-Carlo statistics, brochure checks), ``cashflow.csv``,
+``cashflow_monthly.csv``, ``tornado.csv``/``.png``, ``payback_mc.csv``/``.png``,
+``cashflow.png`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from analytics.roi.config import from_mapping, with_inputs
+from analytics.roi.report import run_roi
+from scenarios.errors import InputError
+from twin.progress import stages
+
+
+def _read_json(path: Path, key: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"{key}: {path} not found (give the folder a plan/analytics run wrote)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{key}: {path} is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+
+
+def from_plan(plan_dir: Path) -> tuple[dict[str, float], pd.DataFrame]:
+    """Capex and modules of a ``plan/`` folder, and its bill of materials for the report."""
+    summary = _read_json(plan_dir / "summary.json", "task.plan_dir")
+    for key in ("capex", "modules"):
+        if summary.get(key) is None:
+            raise InputError(f"task.plan_dir: {plan_dir / 'summary.json'} has no '{key}'")
+    bom_path = plan_dir / "bom.csv"
+    bom = pd.read_csv(bom_path) if bom_path.is_file() else None
+    values = {"capex_equipment": float(summary["capex"]), "equipment_per_flat": 0.0, "installation_per_flat": 0.0,
+              "modules": int(summary["modules"])}
+    return values, bom
+
+
+def from_analytics(analytics_dir: Path, tariff_per_kwh: float) -> dict[str, float]:
+    """Losses before (measured imbalance at the top level with consumers) and theft recovered per year."""
+    summary = _read_json(analytics_dir / "summary.json", "task.analytics_dir")
+    values: dict[str, float] = {}
+    for level in ("district", "street", "building", "entrance"):
+        pct = summary.get(f"imbalance_pct_{level}")
+        if pct:
+            values["losses_before_pct"] = float(pct)
+            break
+    suspects = analytics_dir / "suspects.csv"
+    if suspects.is_file() and tariff_per_kwh > 0:
+        stolen = pd.read_csv(suspects)["stolen_kwh_per_day"].fillna(0.0).sum()
+        values["theft_recovered_per_year"] = float(stolen) * 365.0 * tariff_per_kwh
+    return values
+
+
+def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
+    """Runs the task, writing into ``out_dir``; returns the key figures."""
+    with stages(["inputs", "estimate"]) as step:
+        step("inputs")
+        roi = from_mapping(cfg.roi)
+        plan = None
+        if cfg.task.plan_dir:
+            values, plan = from_plan(Path(cfg.task.plan_dir))
+            roi = with_inputs(roi, values, f"plan run {cfg.task.plan_dir}")
+        if cfg.task.analytics_dir:
+            values = from_analytics(Path(cfg.task.analytics_dir), roi.tariff_per_kwh)
+            if "losses_before_pct" in values and values["losses_before_pct"] < roi.losses_after_pct:
+                values["losses_before_pct"] = max(values["losses_before_pct"], roi.losses_after_pct)
+            roi = with_inputs(roi, values, f"analytics run {cfg.task.analytics_dir}")
+        step("estimate")
+        result = run_roi(roi, out_dir, plan=plan, sources=roi.input_sources)
+    keys = ("payback_months", "discounted_payback_months", "npv", "irr")
+    out = {k: result.get(k) for k in keys}
+    out.update({k: v for k, v in result.items() if k not in out})
+    return out
