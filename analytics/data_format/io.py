@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 import pyarrow.parquet as pq
 
 from analytics.data_format.checks import _check_readings
@@ -38,7 +41,7 @@ def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per
         raise InputError(f"{d}: not a directory")
     groups_path, meters_path = d / GROUPS_FILE, d / METERS_FILE
     groups, group_lines = _read_groups(groups_path)
-    meters = _read_meters(meters_path, groups)
+    meters, meters_rejected = _read_meters(meters_path, groups)
     _check_group_meters(groups_path, groups, group_lines, meters)
 
     csv_path, pq_path = d / READINGS_CSV, d / READINGS_PARQUET
@@ -52,6 +55,8 @@ def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per
         raise InputError(f"{d}: no {READINGS_CSV} or {READINGS_PARQUET}")
     limits = absurd_limits(meters, groups, absurd_kwh_per_hour, absurd_m3_per_hour)
     readings, rejects, tz = _check_readings(rpath, raw, meters, limits)
+    if meters_rejected is not None:  # meters in no group first, then the readings (theirs: unknown_meter)
+        rejects = pd.concat([meters_rejected.astype({"row": np.int64}), rejects], ignore_index=True)
     return MeterData(meters=meters, groups=groups, readings=readings, rejects=rejects, tz=tz)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.data_format.schema import (GROUP_COLUMNS, GROUP_METER_FACTOR, GROUPS_FILE, KINDS, LEVELS,
-                                          METER_COLUMNS, METERS_FILE)
+                                          METER_COLUMNS, METERS_FILE, REJECT_COLUMNS)
 from scenarios.errors import InputError
 from scenarios.site import LEVEL_ORDER, PHASES, MeterKind
 
@@ -100,11 +100,22 @@ def _read_groups(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return frame, [line for line, _ in rows]
 
 
-def _read_meters(path: Path, groups: pd.DataFrame) -> pd.DataFrame:
+def _read_meters(path: Path, groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The meters, and the meters in no group (set aside as rejects, not an error).
+
+    Returns:
+        ``(meters, rejected)``; ``rejected`` has the columns of the rejects table
+        with reason ``meter_in_no_group``. Every other problem is an InputError.
+
+    Raises:
+        InputError: One line naming the file, row and column; also when no
+            meter is left.
+    """
     rows = _read_small(path, METER_COLUMNS)
     known_groups = set(groups["group_id"])
     line_of: dict[str, int] = {}
     weights = []
+    kept, rejected = [], []
     for line, r in rows:
         mid = r["meter_id"]
         if mid == "":
@@ -118,8 +129,9 @@ def _read_meters(path: Path, groups: pd.DataFrame) -> pd.DataFrame:
             raise _bad(path, line, "phase", f"unknown phase {r['phase']!r} (expected one of {', '.join(PHASES)} "
                                             "or empty)")
         if r["group_id"] not in known_groups:
-            what = "group_id is empty" if r["group_id"] == "" else f"group {r['group_id']!r} is not in {GROUPS_FILE}"
-            raise _bad(path, line, "group_id", f"meter in no group ({what})")
+            rejected.append({"file": path.name, "row": line, "meter_id": mid, "timestamp": None,
+                             "value": r["group_id"] or None, "column": "group_id", "reason": "meter_in_no_group"})
+            continue
         try:
             w = float(r["pulse_weight"])
         except ValueError:
@@ -127,10 +139,16 @@ def _read_meters(path: Path, groups: pd.DataFrame) -> pd.DataFrame:
         if not (math.isfinite(w) and w > 0):
             raise _bad(path, line, "pulse_weight", f"pulse_weight must be a number > 0, got {r['pulse_weight']!r}")
         weights.append(w)
-    frame = pd.DataFrame({c: pd.Series([r[c] or None for _, r in rows], dtype=object)
+        kept.append(r)
+    if rows and not kept:
+        line, r = rows[0]
+        what = "group_id is empty" if r["group_id"] == "" else f"group {r['group_id']!r} is not in {GROUPS_FILE}"
+        raise _bad(path, line, "group_id", f"meter in no group ({what}), and no meter is in a group")
+    frame = pd.DataFrame({c: pd.Series([r[c] or None for r in kept], dtype=object)
                           for c in METER_COLUMNS if c != "pulse_weight"})
     frame["pulse_weight"] = np.array(weights, dtype=np.float64)
-    return frame[list(METER_COLUMNS)]
+    bad = pd.DataFrame(rejected, columns=list(REJECT_COLUMNS)) if rejected else None
+    return frame[list(METER_COLUMNS)], bad
 
 
 def _check_group_meters(path: Path, groups: pd.DataFrame, lines: list[int], meters: pd.DataFrame) -> None:

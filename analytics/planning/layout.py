@@ -77,7 +77,7 @@ def _dr_modules(dr: list[Meter], free: list[Meter], zone: dict[str, str], cable_
         ]
         near = [t for t in near if t[1] <= cable_max_m]
         members = [m.meter_id]
-        if near and METERS_PER_DR_MODULE_MAX > 1:
+        if near:
             partner = min(near, key=lambda t: t[:3])[3]
             members.append(partner.meter_id)
             taken.add(partner.meter_id)

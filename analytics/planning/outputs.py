@@ -33,7 +33,7 @@ from scenarios.site_io import save_site
 from analytics.planning.bom import battery_schedule, capex, install_shifts, replacements_by_year
 from analytics.planning.config import CREW_SIZE, PlanConfig, parse_install_date
 from analytics.planning.planner import Plan
-from analytics.planning.points import unproject_xy
+from analytics.planning.geojson import unproject_xy
 from analytics.planning.sitebuild import building_of
 
 
@@ -45,7 +45,8 @@ def plan_summary(plan: Plan, bom_df: pd.DataFrame, cfg: PlanConfig,
     ``pdr_final``, ``install_shifts``, ``capex``, ``currency``, then
     ``delivering``, ``reason``, ``iterations`` (one dict per verification
     run), ``battery_life_years_min``/``_median`` and ``relayed_per_day_max``
-    (of the battery run, simulated for ``battery_days``), ``first_replacement``
+    (of the battery run, simulated for ``battery_days``, which delivered
+    ``battery_run_pdr_final``), ``first_replacement``
     (ISO date), ``replacements_by_year``, ``install_person_days``,
     ``dr_points``, ``meters_by_kind``, ``modules_by_meter_count``,
     ``unreachable_modules``, ``min_link_margin_db``, ``capex_per_meter``,
@@ -75,6 +76,7 @@ def plan_summary(plan: Plan, bom_df: pd.DataFrame, cfg: PlanConfig,
         "battery_life_years_min": b.get("battery_life_years_min"),
         "battery_life_years_median": b.get("battery_life_years_median"),
         "battery_days": b.get("simulated_days"),
+        "battery_run_pdr_final": b.get("pdr_final"),
         "first_replacement": min(due).isoformat() if due else None,
         "replacements_by_year": {int(y): int(n) for y, n in zip(by_year["year"], by_year["replacements"])},
         "install_person_days": shifts * CREW_SIZE,

@@ -31,8 +31,8 @@ from scenarios.site import Site
 from scenarios.site_io import validate_site
 
 from analytics.planning.config import PlanConfig, check_plan_config
-from analytics.planning.margins import route_margins
 from analytics.planning.layout import check_dr_meters, choose_dr_meters, min_concentrators, place_k, wire_modules
+from analytics.planning.margins import route_margins
 
 log = logging.getLogger(__name__)
 

@@ -294,9 +294,6 @@ READ = HEADER + "M1,2026-01-05T00:00:00+02:00,1\n"
     ("E1,A,C1", "E1,D,C1", "meters.csv: row 3: column phase: unknown phase 'D'"),
     ("M3,electricity", "M1,electricity", "meters.csv: row 5: column meter_id: duplicate meter_id 'M1' "
                                          "(first on row 3)"),
-    ("M3,electricity,E1", "M3,electricity,E7", "meters.csv: row 5: column group_id: meter in no group "
-                                               "(group 'E7' is not in groups.csv)"),
-    ("M3,electricity,E1", "M3,electricity,", "meters.csv: row 5: column group_id: meter in no group"),
     ("C2,3200", "C2,0", "meters.csv: row 5: column pulse_weight: pulse_weight must be a number > 0, got '0'"),
     ("C2,3200", "C2,-1", "meters.csv: row 5: column pulse_weight"),
     ("C2,3200", "C2,abc", "meters.csv: row 5: column pulse_weight"),
@@ -472,3 +469,25 @@ def test_a_clock_far_from_the_rest_is_rejected_not_stretched(tmp_path) -> None:
     assert list(data.rejects["reason"]) == ["out_of_range"] and int(data.rejects["row"].iloc[0]) == 26
     _, hours, values = data.hourly()
     assert len(hours) == 24 and values.shape == (1, 24)
+
+
+@pytest.mark.parametrize("group", ["E7", ""])
+def test_a_meter_in_no_group_is_rejected_and_the_rest_is_used(tmp_path, group):
+    meters = METERS.replace("M3,electricity,E1", f"M3,electricity,{group}", 1)
+    text = READ + "M3,2026-01-05T00:00:00+02:00,1\n"
+    data = read_dir(make_dir(tmp_path, text, meters=meters))
+    rej = data.rejects
+    first = rej.iloc[0]
+    assert (first["file"], int(first["row"]), first["meter_id"], first["column"], first["reason"]) == \
+        ("meters.csv", 5, "M3", "group_id", "meter_in_no_group")
+    assert "M3" not in set(data.meters["meter_id"])
+    assert list(rej["reason"][1:]) == ["unknown_meter"]  # its reading
+    assert len(data.readings) == 1  # M1's reading is kept
+
+
+def test_no_meter_in_any_group_is_an_error(tmp_path):
+    groups = "group_id,parent_id,level,group_meter_id\nZ1,,entrance,\n"
+    with pytest.raises(InputError) as exc:
+        read_dir(make_dir(tmp_path, READ, meters=METERS.replace(",E1,", ",E9,").replace(",B1,", ",E9,"),
+                          groups=groups))
+    assert "meter in no group" in str(exc.value) and "\n" not in str(exc.value)

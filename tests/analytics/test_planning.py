@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
@@ -15,8 +16,10 @@ from analytics.planning import PlanConfig, PriceList, bom, install_shifts, load_
 from analytics.planning.bom import battery_schedule, capex, replacements_by_year
 from analytics.planning.config import check_plan_config
 from analytics.planning.layout import choose_dr_meters, min_concentrators, place_k, wire_modules
+from analytics.planning.margins import widest_path_margins
 from analytics.planning.planner import Plan
-from analytics.planning.points import Point, project_lonlat, unproject_xy
+from analytics.planning.geojson import project_lonlat, unproject_xy
+from analytics.planning.points import Point
 from analytics.planning.sitebuild import build_site, points_from_site, write_points_csv
 from mesh_sim.config import MeshConfig
 from mesh_sim.records import NodeRecord
@@ -142,7 +145,8 @@ CSV_BAD = [
      "row 2, column 'phase': unknown phase 'D' (expected A, B, C, ABC)"),
     ("phase conflict", HEADER + "P1,B1,0,1,electricity,0,0,A,\nP2,B1,0,1,electricity,0,0,B,\n",
      "row 3, column 'phase': 'B' differs from phase 'A' of flat '1' at row 2"),
-    ("dr value", HEADER + "P1,B1,0,1,electricity,0,0,,maybe\n", "row 2, column 'dr': expected true or false, got 'maybe'"),
+    ("dr value", HEADER + "P1,B1,0,1,electricity,0,0,,maybe\n",
+     "row 2, column 'dr': expected true or false, got 'maybe'"),
     ("dr on water", HEADER + "P1,B1,0,1,water,0,0,,true\n",
      "row 2, column 'dr': a water point cannot carry DR equipment (the AD220 drives a contactor on the electricity "
      "supply)"),
@@ -306,6 +310,42 @@ def test_a_plan_that_runs_out_of_iterations_is_marked_not_delivering():
     tight = plan_site(_far_site(3000.0), replace(FAST, min_link_margin_db=500.0, max_iterations=20), MESH, seed=1)
     assert not tight.delivering and len(tight.site.concentrators) == len(tight.site.modules) == 12
     assert tight.reason.startswith("every module has its own concentrator: ")
+
+
+def test_widest_path_margin_is_the_weakest_link_of_the_best_route():
+    ninf = -np.inf
+    # Node 3 is the concentrator; 0 reaches it directly at -2 dB or via 1 and 2 at >= 20 dB.
+    m = np.array([[ninf, 30.0, ninf, -2.0],
+                  [30.0, ninf, 20.0, ninf],
+                  [ninf, 20.0, ninf, 40.0],
+                  [-2.0, ninf, 40.0, ninf]])
+    root = np.array([False, False, False, True])
+    assert widest_path_margins(m, root, 30).tolist() == [20.0, 20.0, 40.0, np.inf]
+    assert widest_path_margins(m, root, 2).tolist() == [-2.0, 20.0, 40.0, np.inf]  # 3 hops not allowed
+    one_way = m.copy()
+    one_way[1, 2] = 5.0  # the weaker direction of a link counts
+    assert widest_path_margins(one_way, root, 30)[0] == 5.0
+
+
+def test_a_reachable_but_weak_site_gets_a_concentrator_for_its_route_margin():
+    plan = plan_site(_far_site(800.0), FAST, MESH, seed=1)
+    first = plan.iterations[0]
+    assert first.unreachable == 0 and first.pdr_final == 1.0
+    assert first.min_route_margin_db < 0 and first.reason.startswith("6 module(s) with route margin < 0 dB")
+    assert plan.delivering and len(plan.site.concentrators) == 2 and plan.iterations[1].min_route_margin_db > 0
+
+
+def test_margin_basis_parent_judges_the_link_the_router_chose(block):
+    weak_radio = replace(MESH, radio=replace(MESH.radio, tx_power_dbm=-30.0))
+    by_route = plan_site(block, FAST, weak_radio, seed=3)
+    it = by_route.iterations[0]
+    # The ETX router takes a direct link below the sensitivity although a route of strong links exists.
+    assert it.min_link_margin_db < 0 < it.min_route_margin_db
+    assert by_route.delivering and len(by_route.iterations) == 1
+    by_parent = plan_site(block, replace(FAST, margin_basis="parent"), weak_radio, seed=3)
+    assert "parent link margin < 0 dB" in by_parent.iterations[0].reason
+    with pytest.raises(InputError, match=r"^plan\.margin_basis: 'best' is not allowed; allowed: route, parent$"):
+        check_plan_config(replace(FAST, margin_basis="best"))
 
 
 def test_plan_rejects_bad_settings_and_dr_points(block):

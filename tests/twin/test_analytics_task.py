@@ -70,20 +70,25 @@ def test_bad_rows_are_rejected_and_the_run_goes_on(simulated, tmp_path, run_task
     _, out = simulated
     data = tmp_path / "data"
     shutil.copytree(out / "input", data)
+    meters = pd.read_csv(data / "meters.csv", dtype=str, keep_default_na=False)
+    lost = meters.loc[meters["customer_id"] != "", "meter_id"].iloc[0]
+    meters.loc[meters["meter_id"] == lost, "group_id"] = "NOWHERE"  # a meter in no group
+    meters.to_csv(data / "meters.csv", index=False)
     lines = (data / "readings.csv").read_text().splitlines()
     lines.insert(5, "NOPE,2026-01-05T10:00:00+02:00,1.0")
     lines.insert(6, lines[3].rsplit(",", 1)[0] + ",abc")
     (data / "readings.csv").write_text("\n".join(lines) + "\n")
     _, again = run_task("bad-rows", ["task=analytics", "tracking=off", f"data_dir={data}"])
     rejects = pd.read_csv(again / "rejects.csv")
-    assert {"unknown_meter", "bad_value"} <= set(rejects["reason"])
+    assert {"unknown_meter", "bad_value", "meter_in_no_group"} <= set(rejects["reason"])
+    assert (rejects.loc[rejects["reason"] == "meter_in_no_group", "meter_id"] == lost).all()
     assert (pd.read_csv(again / "balances.csv")["input_kwh"] > 0).all()
 
 
 @pytest.mark.parametrize("damage, expect", [
     ("wrong_column", "readings.csv"),
     ("no_offset", "timestamp"),
-    ("meter_in_no_group", "meters.csv"),
+    ("no_meter_in_a_group", "meters.csv"),
     ("missing_dir", "data_dir"),
 ])
 def test_unusable_input_exits_2_with_one_line(simulated, tmp_path, damage, expect) -> None:
@@ -97,9 +102,9 @@ def test_unusable_input_exits_2_with_one_line(simulated, tmp_path, damage, expec
     elif damage == "no_offset":
         text = readings.read_text()
         readings.write_text(text.replace("+02:00,", ",").replace("+00:00,", ","))
-    elif damage == "meter_in_no_group":
+    elif damage == "no_meter_in_a_group":
         meters = pd.read_csv(data / "meters.csv", dtype=str, keep_default_na=False)
-        meters.loc[3, "group_id"] = "NOWHERE"
+        meters["group_id"] = "NOWHERE"
         meters.to_csv(data / "meters.csv", index=False)
     elif damage == "missing_dir":
         data = tmp_path / "nope"
