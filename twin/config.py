@@ -18,6 +18,7 @@ from grid_model.households.config import HouseholdConfig
 from grid_model.weather import WeatherConfig
 from mesh_sim.config import MeshConfig
 from analytics.config import AnalyticsConfig
+from analytics.planning.config import PlanConfig
 from analytics.roi.config import RoiConfig
 from twin.control.config import DRConfig
 from twin.control.tariffs import TariffConfig
@@ -25,7 +26,7 @@ from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -112,11 +113,21 @@ class RoiTaskConfig(TaskConfig):
             and module count replace the typed-in equipment costs.
         analytics_dir: An ``analytics/`` folder: the measured imbalance and the
             suspects' hidden energy replace the typed-in losses and theft.
+        dr_dir: A ``dr/`` folder: the transformer upgrade counts as avoided
+            only if combined DR + DLM kept the transformer within rating.
     """
 
     name: str = "roi"
     plan_dir: str = ""
     analytics_dir: str = ""
+    dr_dir: str = ""
+
+
+@dataclass
+class PlanTaskConfig(TaskConfig):
+    """``task=plan``: deployment plan and bill of materials (settings in the ``plan`` group)."""
+
+    name: str = "plan"
 
 
 @dataclass
@@ -266,6 +277,7 @@ class AppConfig:
         tariff: Electricity tariff (bills, tariff zones for DR and DLM).
         analytics: Balance analytics settings.
         roi: Return-on-investment inputs.
+        plan: Deployment planner and price list.
         tracking: MLflow tracking.
         data_dir: Meter data in the interchange format (docs/data-format.md)
             for ``task=analytics``; empty: simulated data.
@@ -281,6 +293,7 @@ class AppConfig:
     tariff: Any = MISSING
     analytics: Any = MISSING
     roi: Any = MISSING
+    plan: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
     data_dir: str = ""
@@ -295,6 +308,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "dr"): DRTaskConfig,
     ("task", "analytics"): AnalyticsTaskConfig,
     ("task", "roi"): RoiTaskConfig,
+    ("task", "plan"): PlanTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
@@ -308,6 +322,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("tariff", "default"): TariffConfig,
     ("analytics", "default"): AnalyticsConfig,
     ("roi", "default"): RoiConfig,
+    ("plan", "default"): PlanConfig,
     ("tracking", "default"): TrackingConfig,
 }
 

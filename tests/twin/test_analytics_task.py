@@ -40,7 +40,7 @@ def test_simulated_run_writes_every_output(simulated) -> None:
     truth = pd.read_csv(out / "truth.csv")
     assert len(truth) > 0 and len(sus) > 0
     assert len(set(sus["meter_id"]) & set(truth["meter_id"])) >= 0.5 * len(truth)
-    for name in ("alerts.csv", "phase_moves.csv", "rejects.csv", "forecasts.csv", "verification.csv",
+    for name in ("gaps.csv", "alerts.csv", "phase_moves.csv", "rejects.csv", "forecasts.csv", "verification.csv",
                  "loss_models.csv", "evaluation.json", "imbalance.png", "suspect_evidence.png"):
         assert (out / name).is_file(), name
     assert (out / "input" / "meters.csv").is_file() and (out / "input" / "groups.csv").is_file()

@@ -4,7 +4,7 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import analytics, dr, grid, mesh, roi, simulate, validate
+from twin.tasks import analytics, dr, grid, mesh, plan, roi, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
@@ -14,4 +14,5 @@ TASKS = {
     "dr": dr.run,
     "analytics": analytics.run,
     "roi": roi.run,
+    "plan": plan.run,
 }

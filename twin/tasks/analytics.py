@@ -9,7 +9,8 @@ detector against the truth.
 Writes under ``analytics/``: ``balances.csv`` (``group_id, level, date,
 input_kwh, consumers_kwh, imbalance_kwh, imbalance_pct, technical_loss_kwh``,
 then ``equipment_kwh, unexplained_kwh, subtree_imbalance_kwh,
-filled_readings, missing_input_hours``), ``suspects.csv`` (``group_id,
+filled_readings, missing_input_hours``), ``gaps.csv`` (runs of missing
+hours per meter), ``suspects.csv`` (``group_id,
 meter_id, rank, score, anomaly_start``, then ``stolen_kwh_per_day,
 evidence``), ``alerts.csv``, ``phase_moves.csv``, ``rejects.csv``,
 ``forecasts.csv``, ``verification.csv``, ``loss_models.csv``, the plots
@@ -97,6 +98,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         data = read_dir(data_dir, absurd_kwh_per_hour=acfg.absurd_kwh_per_hour,
                         absurd_m3_per_hour=acfg.absurd_m3_per_hour)
         data.rejects.to_csv(out_dir / "rejects.csv", index=False)
+        data.gaps().to_csv(out_dir / "gaps.csv", index=False)
         offset = acfg.utc_offset_h if acfg.utc_offset_h is not None else detect_offset_h(data_dir)
         prep = prepare(data, offset)
         step("balances")

@@ -4,7 +4,9 @@ Inputs are typed in (the ``roi`` config group) or taken from earlier runs:
 ``task.plan_dir`` (a ``plan/`` folder: the bill of materials becomes the
 capex, its module count the modules) and ``task.analytics_dir`` (an
 ``analytics/`` folder: the measured imbalance becomes the losses before,
-the suspects' hidden energy the theft recovered). Writes under ``roi/``:
+the suspects' hidden energy the theft recovered) and ``task.dr_dir`` (a
+``dr/`` folder: the transformer upgrade counts as avoided only if combined DR
++ DLM kept the transformer within rating). Writes under ``roi/``:
 ``summary.json`` (``payback_months``, ``discounted_payback_months``, ``npv``,
 ``irr``, Monte-Carlo statistics, brochure checks), ``cashflow.csv``,
 ``cashflow_monthly.csv``, ``tornado.csv``/``.png``, ``payback_mc.csv``/``.png``,
@@ -64,6 +66,21 @@ def from_analytics(analytics_dir: Path, tariff_per_kwh: float) -> dict[str, floa
     return values
 
 
+def from_dr(dr_dir: Path, typed_upgrade: float) -> tuple[dict[str, float], str]:
+    """The transformer upgrade counts as avoided only if the DR run kept the transformer within rating."""
+    summary = _read_json(dr_dir / "summary.json", "task.dr_dir")
+    over = summary.get("combined_minutes_over_rating")
+    if over is None:
+        raise InputError(f"task.dr_dir: {dr_dir / 'summary.json'} has no 'combined_minutes_over_rating' "
+                         "(give a task=dr run that includes the combined strategy)")
+    if int(over) == 0:
+        return {"transformer_upgrade_avoided": typed_upgrade}, (
+            "The DR run keeps the transformer within rating with combined DR + DLM, so the upgrade is avoided.")
+    return {"transformer_upgrade_avoided": 0.0}, (
+        f"The DR run still has {int(over)} minutes over rating with combined DR + DLM: the transformer upgrade "
+        "is not counted as avoided.")
+
+
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
     with stages(["inputs", "estimate"]) as step:
@@ -78,8 +95,13 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             if "losses_before_pct" in values and values["losses_before_pct"] < roi.losses_after_pct:
                 values["losses_before_pct"] = max(values["losses_before_pct"], roi.losses_after_pct)
             roi = with_inputs(roi, values, f"analytics run {cfg.task.analytics_dir}")
+        notes = []
+        if cfg.task.dr_dir:
+            values, note = from_dr(Path(cfg.task.dr_dir), roi.transformer_upgrade_avoided)
+            roi = with_inputs(roi, values, f"DR run {cfg.task.dr_dir}")
+            notes.append(note)
         step("estimate")
-        result = run_roi(roi, out_dir, plan=plan, sources=roi.input_sources)
+        result = run_roi(roi, out_dir, plan=plan, sources=roi.input_sources, notes=notes)
     keys = ("payback_months", "discounted_payback_months", "npv", "irr")
     out = {k: result.get(k) for k in keys}
     out.update({k: v for k, v in result.items() if k not in out})
