@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,4 +74,7 @@ def run_task(cfg: DictConfig) -> dict[str, Any]:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     summary = execute(cfg, run_dir)
     print(f"{cfg.task.name}: results in {run_dir / cfg.task.name}")
+    code = int(summary.get("exit_code") or 0)
+    if code:  # a task whose checks failed (e.g. the HIL suite) keeps its files and says so by its exit code
+        sys.exit(code)
     return summary

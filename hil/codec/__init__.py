@@ -1,0 +1,71 @@
+"""BALANCE serial protocol codec (``docs/serial-protocol.md``).
+
+Frames (:class:`Frame`), the codec interface (:class:`Codec`,
+:class:`Decoder`), the version 1 implementation (:class:`CodecV1`), the CRC
+and every command's payload records and ``pack_*``/``unpack_*`` helpers.
+
+Example:
+    >>> codec = CodecV1()
+    >>> payload = pack_time_sync_request(TimeSyncRequest(unix_s=0))
+    >>> wire = codec.encode(Frame(address=1, command=TIME_SYNC, seq=7, payload=payload))
+    >>> codec.decoder().feed(wire)[0].seq
+    7
+"""
+
+from hil.codec.commands import *  # noqa: F403 -- command codes, records, pack_*/unpack_*
+from hil.codec.commands import __all__ as _commands_all
+from hil.codec.crc import crc16_ccitt
+from hil.codec.frame import (
+    ACK,
+    BROADCAST,
+    CONCENTRATOR,
+    MAX_FRAME,
+    MAX_LENGTH,
+    MAX_MODULE,
+    MAX_PAYLOAD,
+    MIN_LENGTH,
+    NAK_BAD_PAYLOAD,
+    NAK_BUSY,
+    NAK_CRC,
+    NAK_NOT_SUPPORTED,
+    NAK_UNKNOWN_ADDRESS,
+    NAK_UNKNOWN_COMMAND,
+    NAK_UNREACHABLE,
+    REPLY_BIT,
+    START,
+    STATUS_NAMES,
+    VERSION,
+    Frame,
+    ProtocolError,
+)
+from hil.codec.v1 import Codec, CodecV1, Decoder, DecoderV1
+
+__all__ = [
+    "ACK",
+    "BROADCAST",
+    "CONCENTRATOR",
+    "MAX_FRAME",
+    "MAX_LENGTH",
+    "MAX_MODULE",
+    "MAX_PAYLOAD",
+    "MIN_LENGTH",
+    "NAK_BAD_PAYLOAD",
+    "NAK_BUSY",
+    "NAK_CRC",
+    "NAK_NOT_SUPPORTED",
+    "NAK_UNKNOWN_ADDRESS",
+    "NAK_UNKNOWN_COMMAND",
+    "NAK_UNREACHABLE",
+    "REPLY_BIT",
+    "START",
+    "STATUS_NAMES",
+    "VERSION",
+    "Codec",
+    "CodecV1",
+    "Decoder",
+    "DecoderV1",
+    "Frame",
+    "ProtocolError",
+    "crc16_ccitt",
+    *_commands_all,
+]
