@@ -67,8 +67,9 @@ def describe_frame(frame: Frame) -> str:
 
 @dataclass
 class TransportStats:
-    """Counters for reports: writes (retries included), resends, timeouts,
-    decoder errors, reconnects and dropped stray replies."""
+    """Counters for reports: writes (retries included), resends after a
+    timeout, timeouts, decoder errors, reconnects, dropped stray replies and
+    new requests after a NAK busy."""
 
     sent: int = 0
     retries: int = 0
@@ -76,6 +77,7 @@ class TransportStats:
     resyncs: int = 0
     reconnects: int = 0
     strays: int = 0
+    busy: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """The counters as a plain dict."""

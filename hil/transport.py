@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import serial
 
-from hil.codec.frame import ACK, BROADCAST, REPLY_BIT, STATUS_NAMES, Frame, ProtocolError
+from hil.codec.frame import ACK, BROADCAST, NAK_BUSY, REPLY_BIT, STATUS_NAMES, Frame, ProtocolError
 from hil.codec.v1 import Codec, CodecV1
 from hil.errors import Garbage, Nak, NoAnswer, PortLost, PortNotFound
 from hil.traffic import TrafficLog, TransportStats, command_name, describe_address, describe_frame
@@ -235,19 +235,27 @@ class Transport(PortLink):
             The reply frame (``payload[0] == ACK``; the data is ``frame.data``).
 
         Raises:
-            Nak: The device answered a non-zero status.
+            Nak: The device answered a non-zero status (``busy`` only after
+                ``retries`` tries, each with a new seq: a busy device did not
+                run the request, and may have cached the NAK under the old seq).
             NoAnswer: No matching reply after all tries.
             Garbage: Only undecodable bytes came back (a ``NoAnswer``).
             PortLost: The port vanished and did not come back in time.
         """
+        name, target = command_name(command), describe_address(address)
         with self._lock:
-            frame = Frame(address, command, self.next_seq(), bytes(payload))
-            name, target = command_name(command), describe_address(address)
-            reply = self._exchange(
-                self.codec.encode(frame), describe_frame(frame),
-                (name, target, "a BALANCE v1 reply"), lambda junk: self._await_reply(frame, junk),
-            )
-            status = reply.payload[0] if reply.payload else None
+            for busy in range(self.tries):
+                if busy:  # NAK busy: the request did not run; again, later, with a new seq
+                    self.stats.busy += 1
+                    time.sleep(self.backoff_s * 2 ** (busy - 1))
+                frame = Frame(address, command, self.next_seq(), bytes(payload))
+                reply = self._exchange(
+                    self.codec.encode(frame), describe_frame(frame),
+                    (name, target, "a BALANCE v1 reply"), lambda junk: self._await_reply(frame, junk),
+                )
+                status = reply.payload[0] if reply.payload else None
+                if status != NAK_BUSY:
+                    break
             if status == ACK:
                 return reply
             if status is None:

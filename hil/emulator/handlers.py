@@ -45,6 +45,7 @@ def _channels(dev, address: int, channel: int) -> list[int]:
 
 
 def identify(dev, address: int, req) -> c.IdentifyReply:
+    """IDENTIFY: the J100UC (address 0) or a D100FC."""
     if address == 0:
         return c.IdentifyReply(dev.concentrator_id[:16], dev.FIRMWARE[0], c.KIND_J100UC, 0)
     mod = dev.modules[address - 1]
@@ -52,11 +53,13 @@ def identify(dev, address: int, req) -> c.IdentifyReply:
 
 
 def time_sync(dev, address: int, req) -> c.TimeSyncReply:
+    """TIME_SYNC: sets the subnet clock; ACK carries the clock after the sync."""
     dev.set_time(req.unix_s)
     return c.TimeSyncReply(int(dev.unix_time()) & 0xFFFFFFFF)
 
 
 def read_counters(dev, address: int, req) -> c.ReadCountersReply:
+    """READ_COUNTERS: one channel or all (0xFF), counter mod 2**32 and configured weight."""
     chans = dev.modules[address - 1].channels
     return c.ReadCountersReply(tuple(
         c.CounterReading(k, chans[k].pulses & 0xFFFFFFFF, chans[k].pulse_weight)
@@ -64,6 +67,7 @@ def read_counters(dev, address: int, req) -> c.ReadCountersReply:
 
 
 def read_profile(dev, address: int, req) -> c.ReadProfileReply:
+    """READ_PROFILE: recorded hours of one channel in the window (see module doc)."""
     if req.channel == c.ALL_CHANNELS or req.from_unix_s > req.to_unix_s:
         raise BadPayload("one channel and from <= to")
     (k,) = _channels(dev, address, req.channel)
@@ -74,12 +78,14 @@ def read_profile(dev, address: int, req) -> c.ReadProfileReply:
 
 
 def read_events(dev, address: int, req) -> c.ReadEventsReply:
+    """READ_EVENTS: events with ``index >= since_index`` of the addressed log."""
     log = dev.events if address == 0 else dev.modules[address - 1].events
     chosen = [e for e in log if e.index >= req.since_index][:EVENTS_PER_REPLY]
     return c.ReadEventsReply(tuple(c.Event(e.index & 0xFFFF, e.unix_s & 0xFFFFFFFF, e.code) for e in chosen))
 
 
 def read_network(dev, address: int, req) -> c.ReadNetworkReply:
+    """READ_NETWORK: network-table rows from module ``start`` on."""
     rows = [mod for mod in dev.modules if mod.index >= req.start][: c.MAX_NETWORK_ENTRIES]
     return c.ReadNetworkReply(tuple(
         c.NetworkEntry(mod.index, mod.module_id[:8], mod.parent, mod.hops if mod.hops >= 0 else 255,
@@ -87,6 +93,7 @@ def read_network(dev, address: int, req) -> c.ReadNetworkReply:
 
 
 def set_threshold(dev, address: int, req) -> c.SetThresholdReply:
+    """SET_THRESHOLD: DLM threshold of the concentrator or a module (stored and echoed)."""
     if address == 0:
         dev.threshold_w = req.threshold_w
     else:
@@ -95,16 +102,19 @@ def set_threshold(dev, address: int, req) -> c.SetThresholdReply:
 
 
 def relay(dev, address: int, req) -> c.RelayReply:
+    """RELAY: switches the module's AD220 now; ACK has the time of the last actual switch."""
     dev.switch_relay(address, bool(req.on))
     mod = dev.modules[address - 1]
     return c.RelayReply(mod.relay_on, mod.relay_switched_unix_ms)
 
 
 def group_shed(dev, address: int, req) -> c.GroupShedReply:
+    """GROUP_SHED: schedules each target's switch after its broadcast delay; ACK counts modules the flood reaches."""
     return c.GroupShedReply(dev.schedule_shed(req.group, bool(req.shed), req.classes))
 
 
 def set_pulse_weight(dev, address: int, req) -> c.SetPulseWeightReply:
+    """SET_PULSE_WEIGHT: the weight reported for a channel (the meter's pulses are unchanged)."""
     (k,) = _channels(dev, address, req.channel)
     if req.pulse_weight == 0:
         raise BadPayload("pulse weight 0")

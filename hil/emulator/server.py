@@ -173,13 +173,14 @@ class EmulatorServer:
         decoder, out = self.codec.decoder(), bytearray()
         silent_until, next_sync = 0.0, 0.0
         while not self._stop.is_set():
-            now = time.monotonic()
+            now, ready = time.monotonic(), []
             with self._lock:
                 while self._due and self._due[0][0] <= now:
-                    _, _, data, note = heapq.heappop(self._due)
-                    out += data
-                    self._record("tx", data, self.codec.decoder().feed(data), note)
+                    ready.append(heapq.heappop(self._due))
                 wait = min(self._due[0][0] - now if self._due else 1.0, self.sync_interval_s)
+            for _, _, data, note in ready:
+                out += data
+                self._record("tx", data, self.codec.decoder().feed(data), note)
             fd = self._master if self._listen is None else self._conn
             rlist = [self._wake_r] + ([fd] if fd is not None else []) + ([self._listen] if self._listen else [])
             wlist = [fd] if out and fd is not None else []

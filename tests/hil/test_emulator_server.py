@@ -31,8 +31,8 @@ def dev(site):
 class Client:
     """A bare pyserial client: sends frames, collects what comes back."""
 
-    def __init__(self, url: str, timeout: float = 0.3) -> None:
-        self.port = serial.serial_for_url(url, baudrate=115200, timeout=0.02)
+    def __init__(self, url: str, timeout: float = 0.3, port_timeout: float = 0.02) -> None:
+        self.port = serial.serial_for_url(url, baudrate=115200, timeout=port_timeout)
         self.decoder, self.timeout = CODEC.decoder(), timeout
 
     def send(self, frame: Frame) -> None:
@@ -63,9 +63,7 @@ def test_round_trips(dev, transport):
     records = []
     with EmulatorServer(dev, transport=transport, on_traffic=records.append) as srv:
         assert srv.url.startswith("/dev/" if transport == "pty" else "socket://127.0.0.1:")
-        port = serial.serial_for_url(srv.url, baudrate=115200, timeout=1)
-        cl = Client.__new__(Client)
-        cl.port, cl.decoder, cl.timeout = port, CODEC.decoder(), 1.0
+        cl = Client(srv.url, timeout=1.0, port_timeout=1.0)
         ident = cl.ask(Frame(0, c.IDENTIFY, 1))
         assert c.unpack_reply(ident.command, ident.data).serial == dev.concentrator_id
         sync = cl.ask(Frame(0, c.TIME_SYNC, 2, c.TimeSyncRequest(1_750_000_000).pack()))

@@ -1,0 +1,1 @@
+"""The bundled HIL suite uses the plugin's fixtures (``-p hil.pytest_plugin``)."""
