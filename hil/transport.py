@@ -36,6 +36,9 @@ from hil.traffic import TrafficLog, TransportStats, command_name, describe_addre
 PORT_ERRORS = (serial.SerialException, OSError)
 """Exceptions that mean the port went away (unplugged, peer closed)."""
 
+DAMAGED = object()
+"""What a ``wait`` returns when the reply came damaged: retry without waiting out the timeout."""
+
 
 def open_port(url: str, baudrate: int, poll_s: float) -> serial.SerialBase:
     """Opens a device path or pyserial URL with read timeout ``poll_s``.
@@ -91,7 +94,8 @@ class PortLink:
             raw: The request bytes.
             summary: The request for the traffic log.
             who: (request name, target, expected reply) for error messages.
-            wait: Reads one try's worth; returns the reply or ``None``; counts
+            wait: Reads one try's worth; returns the reply, ``None`` (timeout)
+                or ``DAMAGED`` (the reply came with a bad CRC); counts
                 unusable bytes in ``junk["bytes"]``, replies in ``junk["replies"]``.
             idempotent: Whether the request may be sent again; if not it is
                 sent once, and not resent after a reconnect.
@@ -125,10 +129,13 @@ class PortLink:
                 self._reconnect(exc)
                 resend = idempotent or not written
                 continue
-            if reply is not None:
+            if reply is DAMAGED:
+                self.traffic.error(f"damaged reply to {summary} (try {tries} of {tries_max})")
+            elif reply is not None:
                 return reply
-            self.stats.timeouts += 1
-            self.traffic.error(f"no reply to {summary} within {self.timeout_s:g} s (try {tries} of {tries_max})")
+            else:
+                self.stats.timeouts += 1
+                self.traffic.error(f"no reply to {summary} within {self.timeout_s:g} s (try {tries} of {tries_max})")
         if junk["bytes"] and not junk["replies"]:
             raise Garbage(self.url, name, target, junk["bytes"], expected, self.timeout_s, tries)
         raise NoAnswer(self.url, name, target, self.timeout_s, tries)
@@ -202,6 +209,9 @@ class Transport(PortLink):
         codec: Frame codec; :class:`~hil.codec.v1.CodecV1` by default.
         baudrate, timeout_s, retries, backoff_s, reconnect_s, traffic: As
             for :class:`PortLink`.
+        idle_gap_s: Silence after which a partial frame is given up (a
+            damaged length field would otherwise hide the frames behind it
+            until the timeout).
 
     Raises:
         PortNotFound: If the port cannot be opened.
@@ -209,8 +219,9 @@ class Transport(PortLink):
 
     def __init__(self, url: str, codec: Codec | None = None, baudrate: int = 115200, timeout_s: float = 0.5,
                  retries: int = 3, backoff_s: float = 0.05, reconnect_s: float = 5.0,
-                 traffic: TrafficLog | None = None) -> None:
+                 traffic: TrafficLog | None = None, idle_gap_s: float = 0.05) -> None:
         self.codec = codec if codec is not None else CodecV1()
+        self.idle_gap_s = idle_gap_s
         self._decoder = self.codec.decoder()
         self._seq = 0
         super().__init__(url, baudrate, timeout_s, retries, backoff_s, reconnect_s, traffic)
@@ -263,23 +274,29 @@ class Transport(PortLink):
             label = STATUS_NAMES.get(status, "unknown status").removeprefix("NAK_").lower()
             raise Nak(self.url, name, target, label, status)
 
-    def _await_reply(self, request: Frame, junk: dict[str, int]) -> Frame | None:
-        """Reads until the matching reply or the end of this try's timeout."""
+    def _await_reply(self, request: Frame, junk: dict[str, int]) -> Frame | object | None:
+        """Reads until the matching reply, a damaged one (``DAMAGED``) or the timeout."""
         deadline = time.monotonic() + self.timeout_s
         want = request.command | REPLY_BIT
         match: Frame | None = None
-        while match is None:
+        damaged, last_rx = False, None
+        while match is None and not damaged:
             final = time.monotonic() >= deadline
             chunk = b"" if final else self._read_some()
             items = self._decoder.feed(chunk) if chunk else []
-            if final:
-                items += self._decoder.flush()  # idle line: drop a stuck partial frame
+            if chunk:
+                last_rx = time.monotonic()
+            elif final or (last_rx is not None and time.monotonic() - last_rx >= self.idle_gap_s):
+                items += self._decoder.flush()  # idle line: reject a stuck partial frame, rescan
+                last_rx = None
             notes = []
             for item in items:
                 if isinstance(item, ProtocolError):
                     self.stats.resyncs += 1
                     junk["bytes"] += len(item.skipped)
                     notes.append(f"<{item}>")
+                    hdr = item.frame  # only for kind "crc": the header as read
+                    damaged |= hdr is not None and hdr.command == want and hdr.seq == request.seq
                     continue
                 notes.append(describe_frame(item))
                 if not item.is_reply:
@@ -299,4 +316,4 @@ class Transport(PortLink):
                 self.traffic.error("at idle: " + "; ".join(notes))
             if final:
                 break
-        return match
+        return DAMAGED if match is None and damaged else match

@@ -26,7 +26,7 @@ from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 
 #: Task names this version knows; later issues add more.
-TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan")
+TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan", "hil")
 #: Load-model names the grid engine accepts.
 LOAD_MODELS = ("opendss", "constant_power", "constant_current", "constant_impedance")
 
@@ -128,6 +128,13 @@ class PlanTaskConfig(TaskConfig):
     """``task=plan``: deployment plan and bill of materials (settings in the ``plan`` group)."""
 
     name: str = "plan"
+
+
+@dataclass
+class HilTaskConfig(TaskConfig):
+    """``task=hil``: the bundled HIL suite (the root keys ``target``, ``port``, ``rig_port`` choose the bench)."""
+
+    name: str = "hil"
 
 
 @dataclass
@@ -281,6 +288,9 @@ class AppConfig:
         tracking: MLflow tracking.
         data_dir: Meter data in the interchange format (docs/data-format.md)
             for ``task=analytics``; empty: simulated data.
+        target: HIL bench of ``task=hil``: ``twin``, ``emulator`` or ``serial``.
+        port: J100UC port (device path or pyserial URL) for ``target=serial``.
+        rig_port: Test-rig port for ``target=serial``.
         seed: Master seed; same seed, same outputs.
     """
 
@@ -297,6 +307,9 @@ class AppConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     seed: int = 42
     data_dir: str = ""
+    target: str = "emulator"
+    port: str = ""
+    rig_port: str = ""
 
 
 #: (group, option) → schema dataclass.
@@ -309,6 +322,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "analytics"): AnalyticsTaskConfig,
     ("task", "roi"): RoiTaskConfig,
     ("task", "plan"): PlanTaskConfig,
+    ("task", "hil"): HilTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,

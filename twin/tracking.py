@@ -99,7 +99,7 @@ class Tracker:
         return self.run_id
 
     def log_metrics(self, figures: Mapping[str, Any]) -> None:
-        """Logs every finite numeric figure as a metric."""
+        """Logs every finite numeric figure as a metric and every short text figure as a tag."""
         if self._client is None or self.run_id is None:
             return
         from mlflow.entities import Metric
@@ -111,6 +111,12 @@ class Tracker:
         ]
         for i in range(0, len(metrics), _BATCH):
             self._client.log_batch(self.run_id, metrics=metrics[i : i + _BATCH])
+        # Short text figures (a device's serial number and firmware, a latency source) become tags.
+        from mlflow.entities import RunTag
+
+        tags = [RunTag(k, v) for k, v in sorted(figures.items()) if isinstance(v, str) and 0 < len(v) <= 250]
+        for i in range(0, len(tags), _BATCH):
+            self._client.log_batch(self.run_id, tags=tags[i : i + _BATCH])
 
     def log_artifacts(self, directory: Path) -> None:
         """Uploads every file of ``directory`` as the run's artifacts."""

@@ -4,7 +4,7 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import analytics, dr, grid, mesh, plan, roi, simulate, validate
+from twin.tasks import analytics, dr, grid, hil, mesh, plan, roi, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
@@ -15,4 +15,5 @@ TASKS = {
     "analytics": analytics.run,
     "roi": roi.run,
     "plan": plan.run,
+    "hil": hil.run,
 }
