@@ -32,6 +32,8 @@ from hil.errors import Nak, NoAnswer
 from hil.traffic import TrafficLog, TransportStats
 
 TARGETS = ("twin", "emulator", "serial")
+#: Our protocol v1 (docs/serial-protocol.md).
+DEFAULT_CODEC = "hil.codec.v1:CodecV1"
 
 
 class LocalTransport:
@@ -144,13 +146,43 @@ def default_device(seed: int = 42):
     return Device.from_site(site, seed)
 
 
-@contextlib.contextmanager
-def open_bench(target: str = "emulator", port: str = "", rig_port: str = "", seed: int = 42,
-               traffic_path: str | Path | None = None, timeout_s: float = 0.5) -> Iterator[Bench]:
-    """Opens the bench for ``target`` and closes everything afterwards.
+def load_codec(spec: str):
+    """The codec named ``package.module:Class`` (the vendor's codec replaces ours without other changes).
 
     Raises:
-        InputError: Unknown target, or ``serial`` without a port (one line).
+        InputError: The module or class cannot be loaded (one line naming the spec).
+    """
+    import importlib
+
+    from scenarios.errors import InputError
+
+    module_name, _, class_name = spec.partition(":")
+    try:
+        codec_cls = getattr(importlib.import_module(module_name), class_name or "Codec")
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise InputError(f"codec: cannot load '{spec}' ({type(exc).__name__}: {exc}); "
+                         "give package.module:Class") from exc
+    return codec_cls()
+
+
+@contextlib.contextmanager
+def open_bench(target: str = "emulator", port: str = "", rig_port: str = "", seed: int = 42,
+               traffic_path: str | Path | None = None, timeout_s: float = 0.5,
+               codec: str = DEFAULT_CODEC) -> Iterator[Bench]:
+    """Opens the bench for ``target`` and closes everything afterwards.
+
+    Args:
+        target: ``twin``, ``emulator`` or ``serial``.
+        port: J100UC port (``serial``).
+        rig_port: Test-rig port (``serial``; without it rig tests are skipped).
+        seed: Seed of the emulated site.
+        traffic_path: Append the traffic log here.
+        timeout_s: Reply timeout of the transport.
+        codec: ``package.module:Class`` of the frame codec on the wire (the
+            emulator speaks v1; give the vendor's codec with hardware).
+
+    Raises:
+        InputError: Unknown target, ``serial`` without a port, an unloadable codec (one line).
     """
     from scenarios.errors import InputError
 
@@ -165,7 +197,8 @@ def open_bench(target: str = "emulator", port: str = "", rig_port: str = "", see
                 raise InputError("port: target=serial needs port=<device path or pyserial URL>")
             from hil.transport import Transport
 
-            transport = stack.enter_context(contextlib.closing(Transport(port, timeout_s=timeout_s, traffic=traffic)))
+            transport = stack.enter_context(contextlib.closing(
+                Transport(port, codec=load_codec(codec), timeout_s=timeout_s, traffic=traffic)))
             rig = stack.enter_context(contextlib.closing(Rig(rig_port))) if rig_port else None
             bench = Bench(target, J100UC(transport), rig, traffic=traffic)
         elif target == "emulator":

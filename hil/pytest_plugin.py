@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from hil.bench import TARGETS, open_bench
+from hil.bench import DEFAULT_CODEC, TARGETS, open_bench
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="test rig port (target=serial)")
     group.addoption("--hil-traffic", default="", help="append the raw traffic to this file")
     group.addoption("--hil-seed", type=int, default=42, help="seed of the emulated site")
+    group.addoption("--hil-codec", default=os.environ.get("BALANCE_HIL_CODEC", DEFAULT_CODEC),
+                    help="frame codec on the wire, package.module:Class (target=serial; the vendor's codec)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,7 +60,7 @@ def bench(request: pytest.FixtureRequest, record_testsuite_property):
     """The bench for the chosen target, open for the whole session."""
     opt = request.config.getoption
     with open_bench(opt("--hil-target"), opt("--hil-port"), opt("--hil-rig-port"), opt("--hil-seed"),
-                    opt("--hil-traffic") or None) as b:
+                    opt("--hil-traffic") or None, codec=opt("--hil-codec")) as b:
         for key, value in b.properties.items():
             record_testsuite_property(key, value)
         yield b

@@ -1,21 +1,16 @@
 """Byte transport to a BALANCE v1 device: requests, retries, resync, reconnect.
 
 Labgrid-style layering: drivers (:mod:`hil.drivers`) speak commands, the
-:class:`Transport` moves frames. It opens any pyserial URL
-(``/dev/ttyUSB0``, ``socket://host:port``, ``rfc2217://host:port``,
-``loop://``) and for each :meth:`Transport.request`:
-
-* assigns the next sequence number and sends the frame;
-* reads and decodes until the reply with the same seq and ``command|0x80``
-  arrives; stray and duplicate replies are logged and dropped, undecodable
-  bytes are logged and skipped (the decoder resynchronises);
-* retries with the **same** seq after ``timeout_s`` (the device answers a
-  repeated seq from its reply cache, so a retry never executes twice),
-  waiting ``backoff_s``, then twice that, and so on;
-* when the port vanishes (``SerialException``/``OSError``) closes it,
-  reopens it for up to ``reconnect_s`` and resends the same seq.
-
-Errors are :mod:`hil.errors` (one line naming the port).
+:class:`Transport` moves frames over any pyserial URL (``/dev/ttyUSB0``,
+``socket://host:port``, ``rfc2217://host:port``, ``loop://``). Each
+:meth:`Transport.request` gets the next seq; the reply is the frame with the
+same seq and ``command|0x80`` (strays and duplicates are logged and dropped,
+undecodable bytes logged and skipped while the decoder resynchronises). A
+timeout or a damaged reply is retried with the **same** seq (the device
+answers it from its reply cache: never executed twice) after ``backoff_s``,
+doubling; a NAK busy is retried with a new seq. A vanished port
+(``SerialException``/``OSError``) is reopened for up to ``reconnect_s`` and
+the same seq resent. Errors are :mod:`hil.errors` (one line naming the port).
 """
 
 from __future__ import annotations
@@ -36,8 +31,7 @@ from hil.traffic import TrafficLog, TransportStats, command_name, describe_addre
 PORT_ERRORS = (serial.SerialException, OSError)
 """Exceptions that mean the port went away (unplugged, peer closed)."""
 
-DAMAGED = object()
-"""What a ``wait`` returns when the reply came damaged: retry without waiting out the timeout."""
+DAMAGED = object()  # a wait() result: the reply came with a bad CRC; retry without waiting the timeout out
 
 
 def open_port(url: str, baudrate: int, poll_s: float) -> serial.SerialBase:
@@ -53,9 +47,7 @@ def open_port(url: str, baudrate: int, poll_s: float) -> serial.SerialBase:
     except ValueError as exc:
         raise PortNotFound(url, f"is not a usable port URL ({exc})") from exc
     except PORT_ERRORS as exc:
-        text = str(exc)
-        if "]" in text:
-            text = text.split("]", 1)[1].strip()  # drop "could not open ...: [Errno n]"
+        text = str(exc).split("]", 1)[-1].strip()  # drop "could not open ...: [Errno n]"
         raise PortNotFound(url, f"cannot be opened ({text})") from exc
 
 
@@ -90,15 +82,12 @@ class PortLink:
                   wait: Callable[[dict[str, int]], Any], idempotent: bool = True) -> Any:
         """Sends ``raw`` and waits for the reply, retrying and reconnecting.
 
-        Args:
-            raw: The request bytes.
-            summary: The request for the traffic log.
-            who: (request name, target, expected reply) for error messages.
-            wait: Reads one try's worth; returns the reply, ``None`` (timeout)
-                or ``DAMAGED`` (the reply came with a bad CRC); counts
-                unusable bytes in ``junk["bytes"]``, replies in ``junk["replies"]``.
-            idempotent: Whether the request may be sent again; if not it is
-                sent once, and not resent after a reconnect.
+        ``who`` is (request name, target, expected reply) for messages;
+        ``wait(junk)`` reads one try's worth and returns the reply, ``None``
+        (timeout) or ``DAMAGED`` (bad CRC: retry now), counting unusable
+        bytes in ``junk["bytes"]`` and replies in ``junk["replies"]``. A
+        non-``idempotent`` request is sent once, and not resent after a
+        reconnect once written.
 
         Raises:
             NoAnswer, Garbage, PortLost: See :meth:`Transport.request`.
@@ -144,31 +133,28 @@ class PortLink:
         """Hook: called after every (re)open."""
 
     def _write(self, raw: bytes, summary: str) -> None:
-        port = self._open_port()
         self.traffic.tx(raw, summary)
         self.stats.sent += 1
-        port.write(raw)
-        port.flush()
+        if self._port is None:
+            raise serial.SerialException("port is closed")
+        self._port.write(raw)
+        self._port.flush()
 
     def _read_some(self) -> bytes:
         """Reads what is there, waiting at most one poll interval."""
-        port = self._open_port()
+        if (port := self._port) is None:
+            raise serial.SerialException("port is closed")
         data = port.read(max(1, port.in_waiting))
         while data and port.in_waiting and len(data) < 4096:  # the rest of a burst: one log line
             data += port.read(port.in_waiting)  # (socket:// reports 1 while anything is there)
         return data
-
-    def _open_port(self) -> serial.SerialBase:
-        if self._port is None:
-            raise serial.SerialException("port is closed")
-        return self._port
 
     def _reconnect(self, cause: BaseException) -> None:
         """Closes the port and reopens it within ``reconnect_s`` (or raises PortLost)."""
         self.traffic.error(f"port lost: {' '.join(str(cause).split())}")
         start, delay = time.monotonic(), 0.05
         self._close_port()
-        while True:
+        while self._port is None:
             try:
                 self._port = open_port(self.url, self.baudrate, self._poll_s)
             except PortNotFound as exc:
@@ -177,11 +163,9 @@ class PortLink:
                     raise PortLost(self.url, self.reconnect_s, str(cause)) from exc
                 time.sleep(min(delay, left))
                 delay = min(delay * 2, 0.5)
-                continue
-            self.stats.reconnects += 1
-            self.traffic.event(f"reconnected to {self.url} after {time.monotonic() - start:.3f} s")
-            self._opened()
-            return
+        self.stats.reconnects += 1
+        self.traffic.event(f"reconnected to {self.url} after {time.monotonic() - start:.3f} s")
+        self._opened()
 
     def _close_port(self) -> None:
         port, self._port = self._port, None
@@ -209,9 +193,8 @@ class Transport(PortLink):
         codec: Frame codec; :class:`~hil.codec.v1.CodecV1` by default.
         baudrate, timeout_s, retries, backoff_s, reconnect_s, traffic: As
             for :class:`PortLink`.
-        idle_gap_s: Silence after which a partial frame is given up (a
-            damaged length field would otherwise hide the frames behind it
-            until the timeout).
+        idle_gap_s: Silence after which a partial frame is given up (else a
+            damaged length field hides the frames behind it until the timeout).
 
     Raises:
         PortNotFound: If the port cannot be opened.
@@ -222,8 +205,7 @@ class Transport(PortLink):
                  traffic: TrafficLog | None = None, idle_gap_s: float = 0.05) -> None:
         self.codec = codec if codec is not None else CodecV1()
         self.idle_gap_s = idle_gap_s
-        self._decoder = self.codec.decoder()
-        self._seq = 0
+        self._decoder, self._seq = self.codec.decoder(), 0
         super().__init__(url, baudrate, timeout_s, retries, backoff_s, reconnect_s, traffic)
 
     def _opened(self) -> None:
@@ -246,9 +228,8 @@ class Transport(PortLink):
             The reply frame (``payload[0] == ACK``; the data is ``frame.data``).
 
         Raises:
-            Nak: The device answered a non-zero status (``busy`` only after
-                ``retries`` tries, each with a new seq: a busy device did not
-                run the request, and may have cached the NAK under the old seq).
+            Nak: A non-zero status; ``busy`` only after ``retries`` requests,
+                each with a new seq (busy: not run; the NAK may be cached).
             NoAnswer: No matching reply after all tries.
             Garbage: Only undecodable bytes came back (a ``NoAnswer``).
             PortLost: The port vanished and did not come back in time.
@@ -259,6 +240,7 @@ class Transport(PortLink):
                 if busy:  # NAK busy: the request did not run; again, later, with a new seq
                     self.stats.busy += 1
                     time.sleep(self.backoff_s * 2 ** (busy - 1))
+                    self.traffic.event(f"NAK busy: {name} to {target} again with a new seq")
                 frame = Frame(address, command, self.next_seq(), bytes(payload))
                 reply = self._exchange(
                     self.codec.encode(frame), describe_frame(frame),
@@ -271,8 +253,7 @@ class Transport(PortLink):
                 return reply
             if status is None:
                 raise Nak(self.url, name, target, "with an empty payload (no status byte)")
-            label = STATUS_NAMES.get(status, "unknown status").removeprefix("NAK_").lower()
-            raise Nak(self.url, name, target, label, status)
+            raise Nak(self.url, name, target, STATUS_NAMES.get(status, "unknown").removeprefix("NAK_").lower(), status)
 
     def _await_reply(self, request: Frame, junk: dict[str, int]) -> Frame | object | None:
         """Reads until the matching reply, a damaged one (``DAMAGED``) or the timeout."""

@@ -291,6 +291,8 @@ class AppConfig:
         target: HIL bench of ``task=hil``: ``twin``, ``emulator`` or ``serial``.
         port: J100UC port (device path or pyserial URL) for ``target=serial``.
         rig_port: Test-rig port for ``target=serial``.
+        codec: Frame codec on the wire for ``target=serial``, ``package.module:Class``
+            (the vendor's codec replaces ours; docs/hil.md).
         seed: Master seed; same seed, same outputs.
     """
 
@@ -310,6 +312,7 @@ class AppConfig:
     target: str = "emulator"
     port: str = ""
     rig_port: str = ""
+    codec: str = "hil.codec.v1:CodecV1"
 
 
 #: (group, option) → schema dataclass.

@@ -21,7 +21,7 @@ from typing import Callable
 import pytest
 
 from hil.codec import commands as c
-from hil.codec.frame import ACK, NAK_BUSY, Frame
+from hil.codec.frame import ACK, NAK_BUSY, NAK_UNREACHABLE, Frame
 from hil.codec.v1 import CodecV1
 from hil.errors import Garbage, HilError, Nak, NoAnswer, PortLost, PortNotFound
 from hil.traffic import TrafficLog
@@ -155,7 +155,7 @@ def test_happy_path_on_a_pty_device_path(device):
         assert c.unpack_reply(reply.command, reply.data) == IDENT
         assert reply.seq == dev.seen[0].seq and reply.command == c.IDENTIFY | 0x80
         assert port.stats.as_dict() == {"sent": 1, "retries": 0, "timeouts": 0, "resyncs": 0,
-                                        "reconnects": 0, "strays": 0}
+                                        "reconnects": 0, "strays": 0, "busy": 0}
         second = port.request(0, c.IDENTIFY)
         assert second.seq == reply.seq + 1
 
@@ -176,11 +176,23 @@ def test_traffic_log_lines_in_memory_and_file(device, tmp_path):
 
 
 def test_nak_raises_with_status_name(device):
-    dev = device(lambda f: CODEC.encode(f.reply(NAK_BUSY)))
+    dev = device(lambda f: CODEC.encode(f.reply(NAK_UNREACHABLE)))
     with Transport(dev.url, **FAST) as port, pytest.raises(Nak) as err:
         port.request(12, c.READ_COUNTERS, c.ReadCountersRequest().pack())
-    assert str(err.value) == f"serial port {dev.url}: sent READ_COUNTERS to module 12, it answered NAK busy (0x05)"
-    assert err.value.status == NAK_BUSY and len(dev.seen) == 1
+    assert str(err.value) == (f"serial port {dev.url}: sent READ_COUNTERS to module 12, "
+                              "it answered NAK unreachable (0x06)")
+    assert err.value.status == NAK_UNREACHABLE and len(dev.seen) == 1
+
+
+def test_busy_is_asked_again_with_a_new_seq(device):
+    dev = device(lambda f: CODEC.encode(f.reply(NAK_BUSY)) if len(dev.seen) < 3 else ack(f, IDENT))
+    with Transport(dev.url, **FAST) as port:
+        assert port.request(0, c.IDENTIFY).seq == 3
+        assert [f.seq for f in dev.seen] == [1, 2, 3] and port.stats.busy == 2
+    always = device(lambda f: CODEC.encode(f.reply(NAK_BUSY)))
+    with Transport(always.url, retries=2, **FAST) as port, pytest.raises(Nak, match=r"NAK busy \(0x05\)$"):
+        port.request(0, c.IDENTIFY)
+    assert [f.seq for f in always.seen] == [1, 2]
 
 
 def test_no_answer_after_retries_with_the_same_seq(device):
@@ -222,6 +234,30 @@ def test_garbage_before_the_reply_resyncs(device):
         assert c.unpack_reply(c.IDENTIFY, reply.data) == IDENT
         assert port.stats.resyncs >= 1 and port.stats.retries == 0
         assert any("<" in line and " RX " in line for line in port.traffic.lines)
+
+
+def test_damaged_reply_is_retried_at_once(device):
+    def crc_flip(frame: Frame) -> bytes:
+        good = ack(frame, IDENT)
+        return good[:-1] + bytes([good[-1] ^ 0xFF]) if len(dev.seen) == 1 else good
+
+    dev = device(crc_flip)
+    start = time.monotonic()
+    with Transport(dev.url, timeout_s=2.0, backoff_s=0.01) as port:
+        assert port.request(0, c.IDENTIFY).seq == 1
+        assert port.stats.retries == 1 and port.stats.timeouts == 0
+    assert time.monotonic() - start < 1.0  # not the 2 s timeout
+    assert [f.seq for f in dev.seen] == [1, 1]
+
+
+def test_stuck_partial_frame_is_given_up_after_an_idle_gap(device):
+    # a start byte with a plausible length hides the real reply until the line goes idle
+    dev = device(lambda f: b"\x7e\x03\x00" + ack(f, IDENT))
+    start = time.monotonic()
+    with Transport(dev.url, timeout_s=2.0) as port:
+        assert port.request(0, c.IDENTIFY).seq == 1
+        assert port.stats.retries == 0 and port.stats.resyncs >= 1
+    assert time.monotonic() - start < 1.0
 
 
 def test_only_garbage_is_a_garbage_error(device):

@@ -58,14 +58,14 @@ def write_report(path: Path, target: str, counts: dict[str, Any], cases: list[di
     path.write_text("\n".join(lines) + "\n")
 
 
-def probe(port: str, rig_port: str, traffic_path: Path) -> None:
+def probe(port: str, rig_port: str, traffic_path: Path, codec: str) -> None:
     """Opens the hardware once before the suite: a missing port, or a device answering garbage or nothing,
     is one line naming the port (exit code 2); what was read is kept in ``traffic_path`` beside the run."""
     from hil.bench import open_bench
     from hil.errors import HilError
 
     try:
-        with open_bench("serial", port, rig_port, traffic_path=traffic_path):
+        with open_bench("serial", port, rig_port, traffic_path=traffic_path, codec=codec):
             pass
     except HilError as exc:
         kept = f" (traffic so far: {traffic_path})" if traffic_path.is_file() and traffic_path.stat().st_size else ""
@@ -82,7 +82,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     if target == "serial" and not cfg.port:
         raise InputError("port: target=serial needs port=<device path or pyserial URL>")
     if target == "serial":
-        probe(str(cfg.port), str(cfg.rig_port), out_dir.parent / "hil-probe-traffic.log")
+        probe(str(cfg.port), str(cfg.rig_port), out_dir.parent / "hil-probe-traffic.log", str(cfg.codec))
     suite = Path(str(resources.files("hil") / "suite"))
     junit, traffic = out_dir / "junit.xml", out_dir / "traffic.log"
     traffic.touch()
@@ -95,6 +95,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             args.append(f"--hil-port={cfg.port}")
         if cfg.rig_port:
             args.append(f"--hil-rig-port={cfg.rig_port}")
+        args.append(f"--hil-codec={cfg.codec}")
         code = int(pytest.main(args))
         step("report")
         if not junit.is_file():
