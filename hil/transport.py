@@ -43,7 +43,12 @@ def open_port(url: str, baudrate: int, poll_s: float) -> serial.SerialBase:
     if "://" not in url and not os.path.exists(url):
         raise PortNotFound(url)
     try:
-        return serial.serial_for_url(url, baudrate=baudrate, timeout=poll_s, write_timeout=1.0)
+        port = serial.serial_for_url(url, baudrate=baudrate, timeout=poll_s, write_timeout=1.0)
+        try:
+            port.reset_input_buffer()  # bytes a previous client left unread are not ours
+        except (AttributeError, NotImplementedError, *PORT_ERRORS):
+            pass
+        return port
     except ValueError as exc:
         raise PortNotFound(url, f"is not a usable port URL ({exc})") from exc
     except PORT_ERRORS as exc:

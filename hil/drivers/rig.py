@@ -104,7 +104,8 @@ class Rig(PortLink):
 
     def pulse(self, module: int, channel: int, rate_hz: float, count: int) -> None:
         """``PULSE``: starts a burst of ``count`` pulses at ``rate_hz`` (sent once)."""
-        self.command(f"PULSE {module} {channel} {rate_hz:g} {count}", "OK", "OK", idempotent=False)
+        rate = f"{float(rate_hz):.6f}".rstrip("0").rstrip(".")  # decimal, never 1e+06
+        self.command(f"PULSE {int(module)} {int(channel)} {rate} {int(count)}", "OK", "OK", idempotent=False)
 
     def pulses(self, module: int, channel: int) -> PulseStatus:
         """``PULSES``: progress of the burst on one output."""
