@@ -19,11 +19,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from omegaconf import DictConfig
 
-from analytics.data_format import MeterData, read_dir, write_dir
-from analytics.export import readings_frame, site_tables
+from analytics.data_format import read_dir
+from analytics.export import write_site_data
 from analytics.harness import score
 from analytics.inject import draw_anomalies, truth_frame
 from analytics.pipeline import balances, prepare
@@ -38,13 +37,9 @@ DAYS = 60
 
 def _prepared(site, anomalies, seed: int, tmp: Path):
     data = make_data(site, SynthConfig(days=DAYS), seed, anomalies)
-    meters, groups = site_tables(site)
-    write_dir(tmp, MeterData(meters=meters, groups=groups, readings=readings_frame(data.meter_ids, data.start,
-                                                                                  data.values),
-                             rejects=pd.DataFrame()))
-    equipment = {g: float(np.mean(v)) * 1000 for g, v in data.equipment_kwh.items() if np.mean(v) > 0}
+    write_site_data(tmp, site, data.meter_ids, data.start, data.values)
     offset_h = data.start.utcoffset().total_seconds() / 3600.0
-    return prepare(read_dir(tmp), offset_h), equipment, data
+    return prepare(read_dir(tmp), offset_h), data.equipment_w(), data
 
 
 def detector(seed: int) -> Check:

@@ -127,3 +127,22 @@ def write_readings_csv(path: str | Path, frame: pd.DataFrame) -> None:
         out.write((",".join(READING_COLUMNS) + "\n").encode())
         pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, batch_size=1 << 16,
                                                        quoting_style="needed" if special else "none"))
+
+
+def write_site_data(path: str | Path, site, meter_ids: list[str], start: pd.Timestamp, values: np.ndarray,
+                    parquet: bool = False) -> None:
+    """Writes a site's meters and groups and an ``(n, H)`` matrix of readings as an interchange directory.
+
+    Args:
+        path: The directory (created).
+        site: The site (:func:`site_tables`).
+        meter_ids: One id per row of ``values``.
+        start: Start of the first hour (tz-aware; its offset is kept).
+        values: Hourly consumption, NaN where missing.
+        parquet: Write ``readings.parquet`` instead of ``readings.csv``.
+    """
+    from analytics.data_format import MeterData, write_dir
+
+    meters, groups = site_tables(site)
+    write_dir(Path(path), MeterData(meters=meters, groups=groups, readings=readings_frame(meter_ids, start, values),
+                                    rejects=pd.DataFrame()), parquet=parquet)

@@ -41,7 +41,7 @@ class Prepared:
         weekend: (H,) bool.
         local_date: (H,) local date (``YYYY-MM-DD`` strings).
         units: Balance units of the groups with a meter.
-        negatives: Readings rejected as negative: ``meter_id``, ``timestamp`` (UTC).
+        negatives: Readings rejected as negative: ``meter_id``, ``timestamp`` (UTC), ``day`` (local day index).
     """
 
     meters: pd.DataFrame
@@ -116,6 +116,7 @@ def prepare(data, utc_offset_h: float) -> Prepared:
         pd.DataFrame(columns=["meter_id", "timestamp"])
     neg["timestamp"] = pd.to_datetime(neg["timestamp"], utc=True, errors="coerce")
     neg = neg.dropna()
+    neg["day"] = ((neg["timestamp"].dt.tz_localize(None) + tz).dt.normalize() - first).dt.days.astype(int)
     zero = np.zeros(raw.shape, dtype=bool)
     if len(neg):
         col = hours.get_indexer(neg["timestamp"])
@@ -165,20 +166,11 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
         for m, s in zip(members, sc):
             scores[m] = max(scores.get(m, 0.0), float(s))
     neg = prep.negatives
-    if cutoff_day is not None and len(neg):
-        first_local = prep.local[0].normalize()
-        local_neg = neg["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None) + (prep.local[0] - prep.hours_utc[0]
-                                                                                   .tz_convert("UTC").tz_localize(None))
-        neg = neg[((local_neg - first_local).dt.days < cutoff_day).to_numpy()]
+    if cutoff_day is not None:
+        neg = neg[neg["day"] < cutoff_day]
     group_of = {m: b.unit.group_id for b in bal for m in b.unit.consumer_meter_ids}
-    offset = prep.local[0] - prep.hours_utc[0].tz_convert("UTC").tz_localize(None)
-    first_local = prep.local[0].normalize()
-
-    def day_of(ts) -> int:
-        return int((pd.Timestamp(ts).tz_convert("UTC").tz_localize(None) + offset - first_local).days)
-
     by_meter = {s.meter_id: s for s in suspects}
-    for s in tamper_suspects(neg, group_of, day_of, theft.negative_readings_min):
+    for s in tamper_suspects(neg, group_of, theft.negative_readings_min):
         if s.meter_id in by_meter:  # found by the balance too: one suspect, both pieces of evidence
             known = by_meter[s.meter_id]
             known.score = max(known.score, s.score)

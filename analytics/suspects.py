@@ -28,13 +28,13 @@ class Suspect:
     evidence: str
 
 
-def tamper_suspects(negatives: pd.DataFrame, group_of: dict[str, str], day_of, min_negative: int) -> list[Suspect]:
+def tamper_suspects(negatives: pd.DataFrame, group_of: dict[str, str], min_negative: int) -> list[Suspect]:
     """Meters with at least ``negative_readings_min`` readings rejected as negative.
 
     Args:
-        negatives: ``meter_id``, ``timestamp`` (UTC) of the rejected negative readings.
+        negatives: ``meter_id``, ``timestamp`` (UTC) and ``day`` (local day index) of the
+            rejected negative readings.
         group_of: Meter → group.
-        day_of: Function mapping a timestamp to the day index.
         min_negative: Negative readings that flag a meter.
     """
     out = []
@@ -42,7 +42,7 @@ def tamper_suspects(negatives: pd.DataFrame, group_of: dict[str, str], day_of, m
         return out
     for meter, rows in negatives.groupby("meter_id", observed=True):
         if len(rows) >= min_negative and meter in group_of:
-            first = int(day_of(rows["timestamp"].min()))
+            first = int(rows["day"].min())
             out.append(Suspect(group_of[meter], str(meter), 1.0, first, float("nan"),
                                f"{len(rows)} negative readings (meter running backwards)"))
     return out

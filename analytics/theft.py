@@ -34,8 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import lsq_linear, nnls
+from scipy.optimize import lsq_linear
 
 from analytics.balances import GroupBalance
 from analytics.suspects import Suspect

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.data_format import MeterData, read_dir, write_dir
-from analytics.export import readings_frame, site_tables
+from analytics.data_format import read_dir
+from analytics.export import write_site_data
 from analytics.inject import draw_anomalies
 from analytics.pipeline import detect, prepare
 from analytics.synth import SynthConfig, make_data
@@ -46,16 +46,14 @@ def main() -> None:
     group_of = {m.meter_id: m.group_id for m in site.meters}
     anomalies = draw_anomalies(consumers, args.days, 0.01, 1, groups=group_of, max_per_group=1)
     data = make_data(site, SynthConfig(days=args.days), 1, anomalies)
-    meters, groups = site_tables(site)
     tmp = tempfile.TemporaryDirectory()
     out = args.keep or Path(tmp.name)
     t = time.perf_counter()
-    write_dir(out, MeterData(meters=meters, groups=groups,
-                             readings=readings_frame(data.meter_ids, data.start, data.values), rejects=pd.DataFrame()))
+    write_site_data(out, site, data.meter_ids, data.start, data.values)
     t_write = time.perf_counter() - t
     del data
     size_mb = (out / "readings.csv").stat().st_size / 1e6
-    print(f"{len(meters)} meters x {args.days} days: readings.csv {size_mb:.0f} MB written in {t_write:.1f} s")
+    print(f"{len(site.meters)} meters x {args.days} days: readings.csv {size_mb:.0f} MB written in {t_write:.1f} s")
 
     t = time.perf_counter()
     plain = pd.read_csv(out / "readings.csv")

@@ -47,10 +47,7 @@ def build_site(site_cfg: DictConfig, seed: int) -> Site:
 
 def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = True) -> LoadResult:
     """Simulates or replays the consumers' 1-minute loads."""
-    from grid_model.households.config import HouseholdConfig
-    from grid_model.households.fleet import HouseholdFleet
     from grid_model.profiles import ieee_profiles, read_profile_csv
-    from grid_model.weather import WeatherConfig, make_weather
     from tqdm.auto import tqdm
 
     kind = loads_cfg.kind
@@ -68,15 +65,27 @@ def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = T
         return _cut(read_profile_csv(Path(loads_cfg.path), [c.consumer_id for c in consumers]),
                     loads_cfg.minutes, f"loads.path={loads_cfg.path}")
     if kind == "synthetic":
-        households = _as_dataclass(loads_cfg.households, HouseholdConfig)
-        weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
-                               seed, loads_cfg.minutes)
-        fleet = HouseholdFleet(consumers, households, weather, seed, minutes=loads_cfg.minutes)
+        fleet = build_fleet(loads_cfg, site, seed)
         for minute in tqdm(range(loads_cfg.minutes), desc="households", unit="min", disable=not progress,
                            leave=False, mininterval=0.5):
             fleet.step(minute)
         return fleet.result()
     raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv")
+
+
+def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
+    """The steppable household fleet of ``loads=synthetic``, before its first minute.
+
+    ``build_loads`` steps it without control; ``task=dr`` copies it for every strategy.
+    """
+    from grid_model.households.config import HouseholdConfig
+    from grid_model.households.fleet import HouseholdFleet
+    from grid_model.weather import WeatherConfig, make_weather
+
+    households = _as_dataclass(loads_cfg.households, HouseholdConfig)
+    weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
+                           seed, loads_cfg.minutes)
+    return HouseholdFleet(site.consumers, households, weather, seed, minutes=loads_cfg.minutes)
 
 
 def _cut(loads: LoadResult, minutes: int, source: str) -> LoadResult:

@@ -107,6 +107,10 @@ class SynthData:
     def hours(self) -> int:
         return self.values.shape[1]
 
+    def equipment_w(self) -> dict[str, float]:
+        """Mean equipment consumption of each group that has some, W (``analytics.equipment_w_by_group``)."""
+        return {g: float(np.mean(v)) * 1000.0 for g, v in self.equipment_kwh.items() if np.mean(v) > 0}
+
     def row(self, meter_id: str) -> np.ndarray:
         """The registered series of one meter."""
         return self.values[self.meter_ids.index(meter_id)]

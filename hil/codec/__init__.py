@@ -15,57 +15,16 @@ Example:
 from hil.codec.commands import *  # noqa: F403 -- command codes, records, pack_*/unpack_*
 from hil.codec.commands import __all__ as _commands_all
 from hil.codec.crc import crc16_ccitt
-from hil.codec.frame import (
-    ACK,
-    BROADCAST,
-    CONCENTRATOR,
-    MAX_FRAME,
-    MAX_LENGTH,
-    MAX_MODULE,
-    MAX_PAYLOAD,
-    MIN_LENGTH,
-    NAK_BAD_PAYLOAD,
-    NAK_BUSY,
-    NAK_CRC,
-    NAK_NOT_SUPPORTED,
-    NAK_UNKNOWN_ADDRESS,
-    NAK_UNKNOWN_COMMAND,
-    NAK_UNREACHABLE,
-    REPLY_BIT,
-    START,
-    STATUS_NAMES,
-    VERSION,
-    Frame,
-    ProtocolError,
-)
+from hil.codec.frame import *  # noqa: F403 -- frame constants, status codes, Frame, ProtocolError
+from hil.codec.frame import __all__ as _frame_all
 from hil.codec.v1 import Codec, CodecV1, Decoder, DecoderV1
 
 __all__ = [
-    "ACK",
-    "BROADCAST",
-    "CONCENTRATOR",
-    "MAX_FRAME",
-    "MAX_LENGTH",
-    "MAX_MODULE",
-    "MAX_PAYLOAD",
-    "MIN_LENGTH",
-    "NAK_BAD_PAYLOAD",
-    "NAK_BUSY",
-    "NAK_CRC",
-    "NAK_NOT_SUPPORTED",
-    "NAK_UNKNOWN_ADDRESS",
-    "NAK_UNKNOWN_COMMAND",
-    "NAK_UNREACHABLE",
-    "REPLY_BIT",
-    "START",
-    "STATUS_NAMES",
-    "VERSION",
+    *_frame_all,
     "Codec",
     "CodecV1",
     "Decoder",
     "DecoderV1",
-    "Frame",
-    "ProtocolError",
     "crc16_ccitt",
     *_commands_all,
 ]

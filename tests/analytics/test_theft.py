@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from analytics.data_format import MeterData, read_dir, write_dir
-from analytics.export import readings_frame, site_tables
+from analytics.data_format import read_dir
+from analytics.export import write_site_data
 from analytics.harness import score
 from analytics.inject import Anomaly, draw_anomalies, truth_frame
 from analytics.pipeline import detect, prepare
@@ -32,12 +31,8 @@ def _consumers(site) -> list[str]:
 
 def _prepared(site, tmp: Path, anomalies: list[Anomaly], seed: int = 3, days: int = DAYS):
     data = make_data(site, SynthConfig(days=days), seed, anomalies)
-    meters, groups = site_tables(site)
-    write_dir(tmp, MeterData(meters=meters, groups=groups, readings=readings_frame(data.meter_ids, data.start,
-                                                                                  data.values),
-                             rejects=pd.DataFrame()))
-    equipment = {g: float(np.mean(v)) * 1000 for g, v in data.equipment_kwh.items() if np.mean(v) > 0}
-    return prepare(read_dir(tmp), 2.0), equipment, data
+    write_site_data(tmp, site, data.meter_ids, data.start, data.values)
+    return prepare(read_dir(tmp), 2.0), data.equipment_w(), data
 
 
 @pytest.mark.parametrize("pattern, severity", [("stopped", 1.0), ("under_registration", 0.4), ("bypass", 0.8),
@@ -81,12 +76,8 @@ def test_a_consumer_who_simply_uses_less_is_not_flagged(site, tmp_path) -> None:
         owner = next(x.group_id for x in site.groups if x.group_meter_id == gm)
         if owner in chain:
             data.values[data.meter_ids.index(gm), away] -= drop
-    meters, groups = site_tables(site)
-    write_dir(tmp_path, MeterData(meters=meters, groups=groups,
-                                  readings=readings_frame(data.meter_ids, data.start, data.values),
-                                  rejects=pd.DataFrame()))
-    equipment = {g: float(np.mean(v)) * 1000 for g, v in data.equipment_kwh.items() if np.mean(v) > 0}
-    suspects, _, _ = detect(prepare(read_dir(tmp_path), 2.0), TheftConfig(), equipment)
+    write_site_data(tmp_path, site, data.meter_ids, data.start, data.values)
+    suspects, _, _ = detect(prepare(read_dir(tmp_path), 2.0), TheftConfig(), data.equipment_w())
     assert meter not in [s.meter_id for s in suspects]
 
 

@@ -22,7 +22,7 @@ from scenarios.errors import InputError
 from twin import pipeline
 from twin.control.closed_loop import ControlPlan, StrategyRun, run_strategy
 from twin.control.config import DRConfig
-from twin.control.latency import LatencyModel, fixed_latency, site_latency
+from twin.control.latency import fixed_latency, site_latency
 from twin.control.tariffs import Tariff
 from twin.control.validation import check_thresholds
 
@@ -94,9 +94,6 @@ def threshold_matrix(dr: DRConfig, zone_names: np.ndarray, peak: np.ndarray, che
 
 def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -> Study:
     """Builds the shared setup of ``task=dr`` from the composed config."""
-    from grid_model.households.config import HouseholdConfig
-    from grid_model.weather import WeatherConfig, make_weather
-
     dr: DRConfig = OmegaConf.to_object(cfg.dr)
     tariff = Tariff.from_config(OmegaConf.to_object(cfg.tariff), "tariff")
     if cfg.loads.kind != "synthetic":
@@ -105,13 +102,10 @@ def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -
     step("site")
     seed, minutes = int(cfg.seed), int(cfg.loads.minutes)
     site = pipeline.build_site(cfg.site, seed)
-    households = pipeline._as_dataclass(cfg.loads.households, HouseholdConfig)
-    doy = households.resolved_day_of_year()
-    start = start_time(dr.year, doy)
-    zones = tariff.zones(start, minutes)
     step("households")
-    weather = make_weather(pipeline._as_dataclass(cfg.loads.weather, WeatherConfig), doy, seed, minutes)
-    fleet = HouseholdFleet(site.consumers, households, weather, seed, minutes=minutes)
+    fleet = pipeline.build_fleet(cfg.loads, site, seed)
+    start = start_time(dr.year, fleet.cfg.resolved_day_of_year())
+    zones = tariff.zones(start, minutes)
     n = fleet.n
     customer = np.random.default_rng([seed, 11]).random(n) < dr.dlm.customer_threshold_share
     threshold = threshold_matrix(dr, np.asarray(zones.name), np.asarray(zones.peak, dtype=bool),

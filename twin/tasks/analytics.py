@@ -46,8 +46,7 @@ log = logging.getLogger(__name__)
 
 def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[Any, pd.DataFrame, dict[str, float]]:
     """Simulates the site's meters with anomalies, exports them to ``out``; returns (site, truth, equipment W)."""
-    from analytics.data_format import write_dir
-    from analytics.export import readings_frame, site_tables
+    from analytics.export import write_site_data
     from analytics.inject import draw_anomalies, truth_frame
     from analytics.synth import SynthConfig, make_data
 
@@ -61,15 +60,8 @@ def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[A
                                min_start_day=acfg.theft.clean_days, groups=group_of,
                                max_per_group=sim.max_per_group or None, min_days_after=min(10, sim.days // 3))
     data = make_data(site, synth_cfg, int(cfg.seed), anomalies)
-    meters, groups = site_tables(site)
-    readings = readings_frame(data.meter_ids, data.start, data.values)
-    from analytics.data_format import MeterData
-
-    write_dir(out, MeterData(meters=meters, groups=groups, readings=readings,
-                             rejects=pd.DataFrame()), parquet=sim.parquet)
-    truth = truth_frame(anomalies, data.start)
-    equipment = {g: float(np.mean(v)) * 1000.0 for g, v in data.equipment_kwh.items() if np.mean(v) > 0}
-    return site, truth, equipment
+    write_site_data(out, site, data.meter_ids, data.start, data.values, parquet=sim.parquet)
+    return site, truth_frame(anomalies, data.start), data.equipment_w()
 
 
 def _local_hours(prep: Prepared, offset_h: float) -> pd.DatetimeIndex:
@@ -134,6 +126,13 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     return summary(prep, data, daily, frame, metrics, phase_summary, figures_extra)
 
 
+def consumer_loads_kw(site, prep: Prepared) -> np.ndarray:
+    """(n_consumers, H) each consumer's registered hourly electricity (gaps filled), in site order: kWh per hour
+    is the hour's mean kW. The power flows of the grid losses and of the phase moves both solve it."""
+    meter_of = {m.consumer_id: m.meter_id for m in site.meters if m.consumer_id and m.kind.value == "electricity"}
+    return np.stack([np.nan_to_num(prep.filled[prep.row_of[meter_of[c.consumer_id]]]) for c in site.consumers])
+
+
 def add_grid_losses(cfg: DictConfig, site, prep: Prepared, bal, daily: pd.DataFrame) -> pd.DataFrame:
     """Adds ``technical_loss_grid_kwh``: each group's cable and transformer losses from the power flow.
 
@@ -145,8 +144,7 @@ def add_grid_losses(cfg: DictConfig, site, prep: Prepared, bal, daily: pd.DataFr
     """
     from analytics.grid_losses import group_losses_kwh
 
-    meter_of = {m.consumer_id: m.meter_id for m in site.meters if m.consumer_id and m.kind.value == "electricity"}
-    p_kw = np.stack([np.nan_to_num(prep.filled[prep.row_of[meter_of[c.consumer_id]]]) for c in site.consumers])
+    p_kw = consumer_loads_kw(site, prep)
     losses = group_losses_kwh(site, [b.unit for b in bal], p_kw, p_kw * np.tan(np.arccos(0.95)), cfg.grid)
     dates, inverse = np.unique(prep.local_date, return_inverse=True)
     rows = []
@@ -207,8 +205,7 @@ def phase_moves(cfg: DictConfig, acfg: AnalyticsConfig, prep: Prepared, site, ou
         pd.DataFrame(columns=columns).to_csv(out_dir / "phase_moves.csv", index=False)
         log.info("phase moves: no network known for this data (give a simulated site), none recommended")
         return {}
-    meter_of = {m.consumer_id: m.meter_id for m in site.meters if m.consumer_id and m.kind.value == "electricity"}
-    p_kw = np.stack([np.nan_to_num(prep.filled[prep.row_of[meter_of[c.consumer_id]]]) for c in site.consumers])
+    p_kw = consumer_loads_kw(site, prep)
     q_kvar = p_kw * np.tan(np.arccos(0.95))
 
     def engine_factory(s):
