@@ -122,6 +122,8 @@ def test_profile_paging_and_window(rig, dev):
     assert len(page) == c.MAX_PROFILE_HOURS and page[0].hour_unix_s == DEFAULT_START_UNIX_S
     mid = DEFAULT_START_UNIX_S + 10 * 3600
     window = rig.ack(5, c.ReadProfileRequest(0, mid + 5, mid + 3 * 3600)).hours
+    assert [h.hour_unix_s for h in window] == [mid + 3600, mid + 7200]   # from <= hour < to, not the hour before
+    window = rig.ack(5, c.ReadProfileRequest(0, mid, mid + 3 * 3600)).hours
     assert [h.hour_unix_s for h in window] == [mid, mid + 3600, mid + 7200]
     assert rig.nak(5, c.READ_PROFILE, c.ReadProfileRequest(0, mid, mid - 1).pack()) == NAK_BAD_PAYLOAD
 
@@ -241,7 +243,8 @@ def test_retry_is_answered_from_the_cache(dev):
     dev.handle(Frame(4, c.RELAY, 80, b"\x01"))
     assert dev.handle(relay) == off and dev.modules[3].relay_on   # the retry did not switch it off again
     assert dev.handle(Frame(4, c.RELAY, 79, b"\x00")) == off
-    assert dev.handle(Frame(4, c.RELAY, 79, b"\x01")).data[0] == 1  # same seq, new request: executed
+    assert dev.handle(Frame(4, c.RELAY, 79, b"\x01")) == off  # same seq, new payload: cached, not executed
+    assert dev.modules[3].relay_on
     dev.reboot()
     assert dev.handle(Frame(4, c.READ_COUNTERS, 77, b"\xff")) != a  # cache was in RAM
 
