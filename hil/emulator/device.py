@@ -56,12 +56,15 @@ class Device:
         latency: Broadcast delay model (default ``fixed_latency(35.0)``).
         seed: Seed of the load model and latency draws.
         cache_size: Replies kept for retries (the last ``cache_size`` requests executed).
+        history_h: Hours the modules were already counting before the clock's start
+            (their profiles hold those hours, the counters include them).
     """
 
     FIRMWARE = ("J100UC-EMU-1.1", "D100FC-EMU-1.1")
 
     def __init__(self, site, concentrator_id: str, modules: list[m.ModuleState], clock: m.EmuClock | None = None,
-                 latency: LatencyModel | None = None, seed: int = 0, cache_size: int = 256) -> None:
+                 latency: LatencyModel | None = None, seed: int = 0, cache_size: int = 256,
+                 history_h: int = 0) -> None:
         self.site, self.concentrator_id, self.modules = site, concentrator_id, modules
         self.clock = clock or m.EmuClock()
         self.latency = latency or fixed_latency(35.0)
@@ -89,13 +92,17 @@ class Device:
                 if meter.kind == m.MeterKind.ELECTRICITY and meter.consumer_id in self.load.consumer_index:
                     supply_of[self.load.consumer_index[meter.consumer_id]] = mod
         self._supply_of = supply_of
+        if history_h > 0:                            # installed earlier: count through the past hours
+            self._tau -= int(history_h) * 3_600_000
+            self.sync()
 
     @classmethod
     def from_site(cls, site, seed: int = 0, *, concentrator_id: str | None = None, clock: m.EmuClock | None = None,
-                  latency: LatencyModel | None = None, mesh_cfg=None, groups: int = 2) -> "Device":
+                  latency: LatencyModel | None = None, mesh_cfg=None, groups: int = 2,
+                  history_h: int = 0) -> "Device":
         """Builds the device of one concentrator of ``site`` (mesh formed with ``seed``)."""
         cid, rows = m.network_rows(site, seed, concentrator_id, mesh_cfg)
-        return cls(site, cid, m.build_modules(site, rows, seed, groups), clock, latency, seed)
+        return cls(site, cid, m.build_modules(site, rows, seed, groups), clock, latency, seed, history_h=history_h)
 
     # -- time ------------------------------------------------------------------------------------
     def unix_ms(self) -> int:

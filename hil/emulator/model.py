@@ -26,10 +26,10 @@ from scenarios.site import MeterKind, Site
 
 #: Default emulated start time: 2024-01-01 00:00:00 UTC (on an hour boundary).
 DEFAULT_START_UNIX_S = 1_704_067_200
-#: Socket classes of the AD220 relays (bit values of GROUP_SHED ``classes``).
-YELLOW, GREEN = 1, 2
+#: Socket classes of the AD220 relays (bit values of GROUP_SHED ``classes``; RED is never shed).
+YELLOW, GREEN, RED = 1, 2, 0
 #: Share of a consumer's load behind a shed relay, per class.
-SHED_SHARE = {YELLOW: 0.25, GREEN: 0.15}
+SHED_SHARE = {YELLOW: 0.25, GREEN: 0.15, RED: 0.0}
 #: Group meters measure their consumers plus this share (network losses).
 GROUP_LOSS = 0.04
 #: Units per kWh of a consumer's electricity for non-electric meters (synthetic).
@@ -187,7 +187,7 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
     """Module states (index 1..N in row order) with their channels.
 
     Module ``i`` is in rotation group ``1 + (i - 1) % groups``; its relay is a
-    YELLOW socket in even rounds of groups and GREEN in odd ones. Counters
+    YELLOW, GREEN or RED socket in successive rounds of groups. Counters
     start at a random meter reading (0..10^6 pulses) drawn from ``seed``.
     Each battery (4000 mAh) has been in service 0..6 years (drawn from
     ``seed``) at the module's mean current from the mesh run.
@@ -205,7 +205,7 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
         drain = 100.0 * r.get("avg_current_ua", 0.0) / 1000.0 / BATTERY_MAH   # % per hour
         out.append(ModuleState(i, r["module_id"], index.get(r["parent_id"], 0), r["hops"], r["rssi_dbm"],
                                r["neighbours"], r["routed"], chans, 1 + (i - 1) % groups,
-                               YELLOW if ((i - 1) // groups) % 2 == 0 else GREEN,
+                               (YELLOW, GREEN, RED)[((i - 1) // groups) % 3],
                                battery_pct0=max(0.0, 100.0 - drain * age_h[i - 1]), drain_pct_per_h=drain))
     return out
 

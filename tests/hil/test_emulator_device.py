@@ -9,7 +9,7 @@ from hil.codec import commands as c
 from hil.codec.frame import (ACK, BROADCAST, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_UNKNOWN_ADDRESS,
                              NAK_UNKNOWN_COMMAND, NAK_UNREACHABLE, Frame)
 from hil.emulator import DEFAULT_START_UNIX_S, Device, EmuClock
-from hil.emulator.model import EV_MAGNET, EV_REBOOT, GREEN, YELLOW
+from hil.emulator.model import EV_MAGNET, EV_REBOOT, GREEN, RED, YELLOW
 from mesh_sim.bands import band
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
@@ -178,7 +178,8 @@ def test_relay_off_cuts_the_consumers_share(site):
 def test_group_shed_latency_is_recorded(rig, dev):
     dev.clock.step(30)
     reached = rig.ack(BROADCAST, c.GroupShedRequest(1, True, c.CLASS_YELLOW | c.CLASS_GREEN)).modules_reached
-    targets = [m.index for m in dev.modules if m.group == 1]
+    targets = [m.index for m in dev.modules if m.group == 1 and m.socket_class != RED]
+    assert any(m.group == 1 and m.socket_class == RED for m in dev.modules)   # RED sockets are never shed
     assert reached == len(targets) and {r.module_index for r in dev.shed_log} == set(targets)
     dev.clock.step(11.9)
     dev.sync()
@@ -189,7 +190,7 @@ def test_group_shed_latency_is_recorded(rig, dev):
         mod = dev.modules[r.module_index - 1]
         assert r.switch_unix_ms - r.command_unix_ms == 12_000 == round(r.latency_s * 1000)
         assert not mod.relay_on and mod.relay_switched_unix_ms == r.switch_unix_ms
-    assert all(m.relay_on for m in dev.modules if m.group != 1)
+    assert all(m.relay_on for m in dev.modules if m.index not in targets)
     yellow = rig.ack(BROADCAST, c.GroupShedRequest(0, False, c.CLASS_YELLOW)).modules_reached
     assert yellow == sum(m.socket_class == YELLOW for m in dev.modules) and any(
         m.socket_class == GREEN for m in dev.modules)
@@ -201,7 +202,8 @@ def test_group_shed_draws_from_a_fitted_model(site):
     rig = Rig(dev)
     reached = rig.ack(BROADCAST, c.GroupShedRequest(0, True)).modules_reached
     lost = [r for r in dev.shed_log if not np.isfinite(r.latency_s)]
-    assert reached == len(dev.modules) - len(lost) and 0 < reached < len(dev.modules)
+    sheddable = [m for m in dev.modules if m.socket_class != RED]
+    assert reached == len(sheddable) - len(lost) and 0 < reached < len(sheddable)
     dev.clock.step(61)
     dev.sync()
     for r in dev.shed_log:
