@@ -212,7 +212,7 @@ def open_bench(target: str = "emulator", port: str = "", rig_port: str = "", see
             from hil.transport import Transport
 
             device = default_device(seed)
-            server = EmulatorServer(device, "pty", traffic_log=None)
+            server = EmulatorServer(device, "pty", traffic_log=None, baudrate=115200)   # paced like the UART
             server.start()
             stack.callback(server.stop)
             transport = stack.enter_context(contextlib.closing(
