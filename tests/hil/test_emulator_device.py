@@ -257,3 +257,38 @@ def test_same_seed_same_device(site):
         dev.clock.step(5 * 3600 + 12.5)
     frames = [Frame(i, c.READ_COUNTERS, i, b"\xff") for i in range(1, len(a.modules) + 1)]
     assert [a.handle(f) for f in frames] == [b.handle(f) for f in frames]
+
+
+# -- issue 18: disagreements 1, 4 and 5 at the device ------------------------------------------------
+
+
+def test_issue18_1_set_pulse_weight_to_channel_ff_is_a_bad_payload_not_a_crash(rig, dev):
+    assert rig.nak(1, c.SET_PULSE_WEIGHT, c.SetPulseWeightRequest(0xFF, 10).pack()) == NAK_BAD_PAYLOAD
+    assert rig.nak(1, c.SET_PULSE_WEIGHT, c.SetPulseWeightRequest(0, 0).pack()) == NAK_BAD_PAYLOAD
+    assert rig.nak(1, c.READ_PROFILE, c.ReadProfileRequest(0xFF, 0, 10).pack()) == NAK_BAD_PAYLOAD
+    assert rig.ack(1, c.IdentifyRequest()).kind == c.KIND_D100FC
+
+
+def test_issue18_4_repeated_seq_with_another_payload_is_not_executed(dev):
+    before = dev.modules[0].channels[0].pulse_weight
+    first = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 1).pack()))
+    again = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 2).pack()))
+    assert again == first and dev.modules[0].channels[0].pulse_weight == before + 1
+
+
+def test_issue18_4_an_identical_retry_after_255_requests_is_still_cached(dev):
+    retry = Frame(1, c.SET_PULSE_WEIGHT, 900, c.SetPulseWeightRequest(0, 77).pack())
+    first = dev.handle(retry)
+    for seq in range(1000, 1254):
+        dev.handle(Frame(0, c.IDENTIFY, seq))
+    dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 1300, c.SetPulseWeightRequest(0, 78).pack()))   # 255th after it
+    assert dev.handle(retry) == first and dev.modules[0].channels[0].pulse_weight == 78
+
+
+def test_issue18_5_read_profile_never_returns_the_hour_before_from(rig, dev):
+    dev.clock.step(10 * 3600)
+    h5 = DEFAULT_START_UNIX_S + 5 * 3600
+    after = rig.ack(2, c.ReadProfileRequest(0, h5 + 1, h5 + 3 * 3600)).hours
+    before = rig.ack(2, c.ReadProfileRequest(0, h5 - 1, h5 + 3 * 3600)).hours
+    assert [h.hour_unix_s for h in after] == [h5 + 3600, h5 + 7200]
+    assert [h.hour_unix_s for h in before] == [h5, h5 + 3600, h5 + 7200]
