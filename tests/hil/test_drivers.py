@@ -264,3 +264,25 @@ def test_rig_garbage(rig_factory):
         rig.identify()
     assert str(err.value) == (f"serial port {fake.url}: sent ID to the rig, it answered 9 bytes that are not "
                               "frames (expected a rig line 'RIG <serial> <fw>')")
+
+
+def test_v1_1_status_relay_and_version_through_the_driver() -> None:
+    from hil.bench import open_bench
+
+    with open_bench("twin") as bench:
+        drv, dev = bench.concentrator, bench.device
+        assert drv.protocol_version() == "1.1"
+        hub = drv.read_status(0)
+        assert (hub.kind, hub.power, hub.battery_pct) == (c.KIND_J100UC, c.POWER_MAINS, c.NO_BATTERY)
+        mod = drv.read_status(2)
+        assert mod.kind == c.KIND_D100FC and 0 <= mod.battery_pct <= 100 and 3000 <= mod.supply_mv <= 3650
+        assert drv.failing_modules() == []
+        dev.log_event(3, c.EVENT_MAGNET)
+        dev.set_out_of_range(4, "nak")
+        failing = dict(drv.failing_modules())
+        assert set(failing) == {3, 4} and failing[3].flags == c.STATUS_MAGNET
+        assert failing[4].flags & c.STATUS_NO_ROUTE and failing[4].hops == 255
+        off = drv.relay(2, False)
+        state = drv.read_relay(2)
+        assert (state.on, state.switched_unix_ms, state.fitted) == (False, off.switched_unix_ms, True)
+        assert state.socket_class == dev.modules[1].socket_class and state.group == dev.modules[1].group
