@@ -25,7 +25,7 @@ import serial
 
 from hil.codec.frame import ACK, BROADCAST, NAK_BUSY, REPLY_BIT, STATUS_NAMES, Frame, ProtocolError
 from hil.codec.v1 import Codec, CodecV1
-from hil.errors import Garbage, Nak, NoAnswer, PortLost, PortNotFound
+from hil.errors import Garbage, Loopback, Nak, NoAnswer, PortLost, PortNotFound
 from hil.traffic import TrafficLog, TransportStats, command_name, describe_address, describe_frame
 
 PORT_ERRORS = (serial.SerialException, OSError)
@@ -99,7 +99,7 @@ class PortLink:
         """
         name, target, expected = who
         tries_max = self.tries if idempotent else 1
-        junk = {"bytes": 0, "replies": 0}
+        junk = {"bytes": 0, "replies": 0, "echoes": 0}
         if self._port is None:
             self._reconnect(serial.SerialException("port was closed"))
         tries = lost = 0
@@ -130,6 +130,8 @@ class PortLink:
             else:
                 self.stats.timeouts += 1
                 self.traffic.error(f"no reply to {summary} within {self.timeout_s:g} s (try {tries} of {tries_max})")
+        if junk["echoes"] and not junk["replies"]:
+            raise Loopback(self.url, name, target, junk["echoes"], tries)
         if junk["bytes"] and not junk["replies"]:
             raise Garbage(self.url, name, target, junk["bytes"], expected, self.timeout_s, tries)
         raise NoAnswer(self.url, name, target, self.timeout_s, tries)
@@ -237,6 +239,7 @@ class Transport(PortLink):
                 each with a new seq (busy: not run; the NAK may be cached).
             NoAnswer: No matching reply after all tries.
             Garbage: Only undecodable bytes came back (a ``NoAnswer``).
+            Loopback: Only our own request came back (a ``NoAnswer``): the port echoes.
             PortLost: The port vanished and did not come back in time.
         """
         name, target = command_name(command), describe_address(address)
@@ -286,7 +289,10 @@ class Transport(PortLink):
                     continue
                 notes.append(describe_frame(item))
                 if not item.is_reply:
-                    continue  # an echo of a request (loop://, half-duplex bus)
+                    if item == request:
+                        junk["echoes"] += 1   # our own request (loop://, half-duplex bus, RX wired to TX)
+                        notes[-1] += " (echo of our request)"
+                    continue
                 junk["replies"] += 1
                 matches = item.seq == request.seq and item.command == want and (
                     request.address in (BROADCAST, item.address)

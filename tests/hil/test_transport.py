@@ -333,3 +333,14 @@ def test_loop_url_echo_is_not_a_reply():
         port.request(0, c.IDENTIFY)
     assert not isinstance(err.value, Garbage) and port.stats.strays == 0
     assert any(" RX 7e" in line and "IDENTIFY addr=0 seq=1 len=0" in line for line in port.traffic.lines)
+
+
+def test_loopback_is_reported_as_an_echo_not_as_no_reply() -> None:
+    from hil.errors import Loopback
+
+    with Transport("loop://", timeout_s=0.05, retries=2, backoff_s=0.0) as transport:
+        with pytest.raises(Loopback) as info:
+            transport.request(0, c.IDENTIFY)
+    text = str(info.value)
+    assert "loop://" in text and "only our own request came back" in text and "no reply within" not in text
+    assert info.value.echoes == 2 and "\n" not in text
