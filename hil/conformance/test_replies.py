@@ -125,15 +125,15 @@ def test_cch_1_a_retry_gets_the_cached_reply_and_does_not_run_again(wire, net, w
 
 
 @spec("CCH-2")
-def test_cch_2_same_seq_new_payload_is_answered_from_the_cache_not_run(wire, net, weights) -> None:
+def test_cch_2_same_seq_new_request_is_nak_seq_reused_and_not_run(wire, net, weights) -> None:
     m, w0 = net.module.index, weights[0]
     seq, first = _set_weight_frame(wire, m, w0 % 60000 + 3)
     original = _exchange(wire, first, seq)
     _, changed = _set_weight_frame(wire, m, w0 % 60000 + 4, seq)
-    assert _exchange(wire, changed, seq).raw == original.raw
-    _, other_command = seq, build(m, w.READ_COUNTERS, seq, b"\xff")
-    assert _exchange(wire, other_command, seq).raw == original.raw
+    assert _exchange(wire, changed, seq).payload == bytes([w.NAK_SEQ_REUSED])
+    assert _exchange(wire, build(m, w.READ_COUNTERS, seq, b"\xff"), seq).payload == bytes([w.NAK_SEQ_REUSED])
     assert _weight(wire, m) == w0 % 60000 + 3
+    assert _exchange(wire, first, seq).raw == original.raw          # the entry is as it was
 
 
 @spec("CCH-3")
@@ -151,11 +151,14 @@ def test_cch_3_the_cache_holds_the_last_256_requests(wire, net, weights) -> None
 @spec("CCH-4")
 def test_cch_4_naks_are_cached_too(wire, net, weights) -> None:
     m, w0 = net.module.index, weights[0]
-    seq, zero = _set_weight_frame(wire, m, 0)
-    nak = _exchange(wire, zero, seq)
-    assert nak.status == w.NAK_BAD_PAYLOAD
-    _, valid = _set_weight_frame(wire, m, w0 % 60000 + 9, seq)
-    assert _exchange(wire, valid, seq).raw == nak.raw and _weight(wire, m) == w0
+    for weight, status in ((0, w.NAK_BAD_PAYLOAD), (w0, None)):
+        seq = wire.next_seq()
+        address = m if status else net.unknown_index
+        raw = build(address, w.SET_PULSE_WEIGHT, seq, struct.pack(">BH", 0, weight))
+        nak = _exchange(wire, raw, seq)
+        assert nak.status == (status or w.NAK_UNKNOWN_ADDRESS)
+        assert _exchange(wire, raw, seq).raw == nak.raw
+    assert _weight(wire, m) == w0
 
 
 @spec("CCH-5")

@@ -19,7 +19,7 @@ import numpy as np
 
 from hil.codec import commands as c
 from hil.codec.commands import unpack_request
-from hil.codec.frame import (ACK, BROADCAST, CONCENTRATOR, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED,
+from hil.codec.frame import (ACK, BROADCAST, CONCENTRATOR, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_SEQ_REUSED,
                              NAK_UNKNOWN_ADDRESS, NAK_UNKNOWN_COMMAND, NAK_UNREACHABLE, Frame, ProtocolError)
 from hil.emulator import model as m
 from hil.emulator.handlers import FROM_TABLE, HANDLERS, BadPayload, check
@@ -75,7 +75,7 @@ class Device:
         self.stats = {"executed": 0, "cache_hits": 0, "reboots": 0}
         self._rng = np.random.default_rng(seed + 1)
         self._lock = threading.RLock()
-        self._cache: OrderedDict[tuple[int, int], Frame] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int], tuple[tuple[int, bytes], Frame]] = OrderedDict()
         self._cache_size = cache_size
         self._tau = int(self.clock.now() * 1000)     # clock ms the state is advanced to
         self._offset = 0                             # device ms - clock ms
@@ -273,12 +273,12 @@ class Device:
     def handle(self, frame: Frame) -> Frame | None:
         """Executes one request and returns its reply (None: no answer).
 
-        A request with the (address, seq) of a cached reply is a retry: the
-        cached reply is returned as it was and nothing runs again, whatever
-        the request's command and payload (protocol v1.1: the cache is keyed
-        by address and seq only). The cache holds the replies to the last
-        ``cache_size`` requests executed, NAKs included. Replies (bit 7
-        set) are ignored.
+        A request with the (address, seq), command and payload of a cached
+        reply is a retry: the cached reply is returned as it was and nothing
+        runs again. The same (address, seq) with another command or payload
+        is not run either: it gets NAK_SEQ_REUSED (not cached; protocol
+        v1.1). The cache holds the replies to the last ``cache_size``
+        requests executed, NAKs included. Replies (bit 7 set) are ignored.
         """
         if frame.is_reply:
             return None
@@ -286,14 +286,18 @@ class Device:
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
+                (command, payload), reply = hit
+                if (command, payload) != (frame.command, frame.payload):
+                    self.stats["seq_reused"] = self.stats.get("seq_reused", 0) + 1
+                    return frame.reply(NAK_SEQ_REUSED)
                 self.stats["cache_hits"] += 1
-                return hit
+                return reply
             if self._out_of_range.get(frame.address) == "silent":
                 return None
             self.sync()
             reply = self._execute(frame)
             self.stats["executed"] += 1
-            self._cache[key] = reply
+            self._cache[key] = ((frame.command, frame.payload), reply)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return reply

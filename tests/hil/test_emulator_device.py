@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hil.codec import commands as c
-from hil.codec.frame import (ACK, BROADCAST, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_UNKNOWN_ADDRESS,
+from hil.codec.frame import (ACK, BROADCAST, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_SEQ_REUSED, NAK_UNKNOWN_ADDRESS,
                              NAK_UNKNOWN_COMMAND, NAK_UNREACHABLE, Frame)
 from hil.emulator import DEFAULT_START_UNIX_S, Device, EmuClock
 from hil.emulator.model import EV_MAGNET, EV_REBOOT, GREEN, RED, YELLOW
@@ -245,8 +245,8 @@ def test_retry_is_answered_from_the_cache(dev):
     dev.handle(Frame(4, c.RELAY, 80, b"\x01"))
     assert dev.handle(relay) == off and dev.modules[3].relay_on   # the retry did not switch it off again
     assert dev.handle(Frame(4, c.RELAY, 79, b"\x00")) == off
-    assert dev.handle(Frame(4, c.RELAY, 79, b"\x01")) == off  # same seq, new payload: cached, not executed
-    assert dev.modules[3].relay_on
+    reused = dev.handle(Frame(4, c.RELAY, 79, b"\x01"))          # same seq, new payload: not executed
+    assert reused.status == NAK_SEQ_REUSED and dev.modules[3].relay_on and dev.handle(relay) == off
     dev.reboot()
     assert dev.handle(Frame(4, c.READ_COUNTERS, 77, b"\xff")) != a  # cache was in RAM
 
@@ -273,7 +273,8 @@ def test_issue18_4_repeated_seq_with_another_payload_is_not_executed(dev):
     before = dev.modules[0].channels[0].pulse_weight
     first = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 1).pack()))
     again = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 2).pack()))
-    assert again == first and dev.modules[0].channels[0].pulse_weight == before + 1
+    assert again.status == NAK_SEQ_REUSED and again.seq == 500 and first.status == ACK
+    assert dev.modules[0].channels[0].pulse_weight == before + 1
 
 
 def test_issue18_4_an_identical_retry_after_255_requests_is_still_cached(dev):
