@@ -211,7 +211,7 @@ class EmulatorServer:
     def _run(self) -> None:
         self._decoder = self.codec.decoder()
         self._reset_rx()
-        pacer, out = LinePacer(self.baudrate), bytearray()
+        pacer, out = LinePacer(self.baudrate, chunk=16), bytearray()
         silent_until, next_sync, last_rx = 0.0, 0.0, 0.0
         while not self._stop.is_set():
             now, ready = time.monotonic(), []
@@ -219,11 +219,12 @@ class EmulatorServer:
                 while self._due and self._due[0][0] <= now:
                     ready.append(heapq.heappop(self._due))
                 wait = min(self._due[0][0] - now if self._due else 1.0, self.sync_interval_s)
-            for _, _, data, note in ready:
+            for due, _, data, note in ready:
                 if not out:
-                    pacer.start_tx(now)
+                    pacer.start_tx(due)      # the UART starts when the reply is due, not when we woke up
                 out += data
-                self._record("tx", data, self.codec.decoder().feed(data), note)
+                if self.on_traffic is not None or self.traffic_log is not None:
+                    self._record("tx", data, self.codec.decoder().feed(data), note)
             if self._decoder.buffered:
                 wait = min(wait, max(last_rx + self.idle_gap_s - now, 0.0))
             fd = self._master if self._listen is None else self._conn
@@ -287,6 +288,10 @@ class EmulatorServer:
         except OSError:
             return None if self._listen is not None else b""
 
+    def _size(self, frame: Frame) -> int:
+        """Bytes the frame took on the wire (v1: 11 + payload; another codec: its encoding)."""
+        return 11 + len(frame.payload) if isinstance(self.codec, CodecV1) else len(self.codec.encode(frame))
+
     def _nak_crc_due(self, upto: int, at: float) -> None:
         """Sends NAK_CRC for damaged candidates whose bytes have all been scanned up to stream offset ``upto``."""
         keep = []
@@ -307,9 +312,9 @@ class EmulatorServer:
             if isinstance(item, ProtocolError):
                 self._pos += len(item.skipped)
                 if item.kind == "crc" and item.frame is not None and not item.frame.is_reply:
-                    self._pending_crc.append((start + len(self.codec.encode(item.frame)), item.frame))
+                    self._pending_crc.append((start + self._size(item.frame), item.frame))
                 continue
-            self._pos += len(self.codec.encode(item))
+            self._pos += self._size(item)
             if self._pending_crc:                      # a good frame inside a damaged candidate: its header lied
                 self._pending_crc = [(end, f) for end, f in self._pending_crc if end <= start]
             if item.is_reply:
