@@ -265,9 +265,10 @@ class Device:
             if not routed:
                 flags |= c.STATUS_NO_ROUTE
             heard = now_s if routed else self._lost_at.get(address, 0)
+            module_up = max(0, (self._tau - self._start_ms) // 1000)   # emulated modules never reboot
             return c.ReadStatusReply(c.KIND_D100FC, c.POWER_BATTERY, m.battery_mv(pct), int(round(pct)), flags,
                                      mod.rssi_dbm if routed else c.NO_RSSI, mod.hops if routed else 255,
-                                     mod.parent, uptime & 0xFFFFFFFF, heard & 0xFFFFFFFF)
+                                     mod.parent, module_up & 0xFFFFFFFF, heard & 0xFFFFFFFF)
 
     # -- frames -----------------------------------------------------------------------------------
     def handle(self, frame: Frame) -> Frame | None:

@@ -21,6 +21,7 @@ import numpy as np
 from analytics.synth import hourly_shapes
 from mesh_sim.city import run_site, split_site
 from mesh_sim.config import MeshConfig
+from mesh_sim.energy import HOURS_PER_YEAR
 from mesh_sim.linkstate import LinkState, radio_band
 from scenarios.site import MeterKind, Site
 
@@ -34,8 +35,6 @@ SHED_SHARE = {YELLOW: 0.25, GREEN: 0.15, RED: 0.0}
 GROUP_LOSS = 0.04
 #: Units per kWh of a consumer's electricity for non-electric meters (synthetic).
 UNITS_PER_KWH = {MeterKind.WATER: 0.02, MeterKind.GAS: 0.1, MeterKind.HEAT: 0.05}
-#: Capacity of a D100FC's ER18505 cell, mAh.
-BATTERY_MAH = 4000.0
 #: Battery share below which a module flags BATTERY_LOW, %.
 BATTERY_LOW_PCT = 10.0
 #: Hours of profile a channel keeps (62 days); older hours are dropped.
@@ -179,7 +178,7 @@ def network_rows(site: Site, seed: int, concentrator_id: str | None = None,
         rows.append({"module_id": node_id, "parent_id": r.parent_id, "hops": r.hops,
                      "rssi_dbm": int(np.clip(round(sens + r.link_margin_db), -128, 127)),
                      "neighbours": int(min(good[k].sum(), 255)), "routed": r.status == "ok",
-                     "avg_current_ua": float(getattr(r, "avg_current_ua", 0.0) or 0.0)})
+                     "battery_life_years": float(r.battery_life_years)})
     return spec.name, rows
 
 
@@ -189,8 +188,10 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
     Module ``i`` is in rotation group ``1 + (i - 1) % groups``; its relay is a
     YELLOW, GREEN or RED socket in successive rounds of groups. Counters
     start at a random meter reading (0..10^6 pulses) drawn from ``seed``.
-    Each battery (4000 mAh) has been in service 0..6 years (drawn from
-    ``seed``) at the module's mean current from the mesh run.
+    Each battery has been in service 0..6 years (drawn from ``seed``) and
+    empties linearly over the module's battery life from the mesh run
+    (``NodeRecord.battery_life_years``: mean current plus self-discharge
+    against the usable capacity).
     """
     rng = np.random.default_rng(seed)
     age_h = np.random.default_rng(seed + 2).uniform(0.0, 6 * 8766.0, len(rows))
@@ -202,7 +203,8 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
         chans = [Channel(mid, meters[mid].kind, float(meters[mid].pulse_weight),
                          int(round(meters[mid].pulse_weight)), pulses=int(rng.integers(0, 1_000_000)))
                  for mid in mods[r["module_id"]].meter_ids]
-        drain = 100.0 * r.get("avg_current_ua", 0.0) / 1000.0 / BATTERY_MAH   # % per hour
+        life_h = r.get("battery_life_years", float("nan")) * HOURS_PER_YEAR
+        drain = 100.0 / life_h if np.isfinite(life_h) and life_h > 0 else 0.0   # % per hour
         out.append(ModuleState(i, r["module_id"], index.get(r["parent_id"], 0), r["hops"], r["rssi_dbm"],
                                r["neighbours"], r["routed"], chans, 1 + (i - 1) % groups,
                                (YELLOW, GREEN, RED)[((i - 1) // groups) % 3],

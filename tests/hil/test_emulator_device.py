@@ -293,3 +293,24 @@ def test_issue18_5_read_profile_never_returns_the_hour_before_from(rig, dev):
     before = rig.ack(2, c.ReadProfileRequest(0, h5 - 1, h5 + 3 * 3600)).hours
     assert [h.hour_unix_s for h in after] == [h5 + 3600, h5 + 7200]
     assert [h.hour_unix_s for h in before] == [h5, h5 + 3600, h5 + 7200]
+
+
+def test_status_battery_empties_when_the_mesh_run_says_and_flags_failing_modules(site, dev):
+    records = {r.node_id: r for r in run_site(site, MeshConfig(days=0.1), SEED).nodes}
+    mod = dev.modules[1]
+    life_h = records[mod.module_id].battery_life_years * 8766.0
+    pct0 = dev.battery_pct(2)
+    assert 0.0 < pct0 <= 100.0
+    dev.clock.step(100.0)
+    dev.sync()
+    assert dev.battery_pct(2) == pytest.approx(pct0 - 100.0 * 100.0 / 3600.0 / life_h, rel=1e-9, abs=1e-12)
+    status = c.ReadStatusReply.unpack(dev.handle(Frame(2, c.READ_STATUS, 9000)).data)
+    assert (status.kind, status.power, status.hops, status.parent) == (c.KIND_D100FC, c.POWER_BATTERY, mod.hops,
+                                                                      mod.parent)
+    assert status.battery_pct == round(dev.battery_pct(2)) and status.flags == 0 and status.uptime_s == 100
+    dev.log_event(2, c.EVENT_PULSE_LINE_OPEN)
+    dev.set_out_of_range(2, "nak")
+    status = c.ReadStatusReply.unpack(dev.handle(Frame(2, c.READ_STATUS, 9001)).data)
+    assert status.flags == c.STATUS_PULSE_LINE_FAULT | c.STATUS_NO_ROUTE and status.hops == 255
+    assert status.last_heard_unix_s == DEFAULT_START_UNIX_S + 100
+    assert dev.handle(Frame(2, c.READ_RELAY, 9002)).status == NAK_UNREACHABLE

@@ -36,6 +36,7 @@ def test_suite_passes_against_the_emulator_and_writes_junit_traffic_report(tmp_p
     (("target=serial", "port=/dev/ttyNOPE9"), "/dev/ttyNOPE9"),
     (("target=serial",), "port"),
     (("target=jtag",), "target"),
+    (("target=serial", "port=loop://"), "only our own request came back"),   # a loopback is not "no reply"
 ])
 def test_bad_target_or_port_exits_2_with_one_line(tmp_path, args, key) -> None:
     proc = _run(tmp_path, *args)
