@@ -37,54 +37,19 @@ import threading
 import time
 import traceback
 import tty
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from hil.codec.commands import COMMAND_NAMES
-from hil.codec.frame import NAK_BUSY, NAK_CRC, STATUS_NAMES, Frame, ProtocolError
+from hil.codec.frame import NAK_BUSY, Frame, ProtocolError
 from hil.codec.v1 import Codec, CodecV1
 from hil.emulator.faults import FaultPlan, Faults
 from hil.emulator.line import LinePacer
+from hil.emulator.nak_crc import NakCrcRule
+from hil.emulator.records import TrafficRecord, describe
 from hil.traffic import TrafficLog
 
 #: Silence after which the receiver gives up an incomplete frame, s (protocol v1.1 T_idle).
 IDLE_GAP_S = 0.05
-
-
-def describe(item: Frame | ProtocolError) -> str:
-    """One-line summary of a frame or decoder error."""
-    if isinstance(item, ProtocolError):
-        return f"<{item.kind}: {len(item.skipped)} byte(s)>"
-    name = COMMAND_NAMES.get(item.base_command, f"0x{item.base_command:02X}") + ("|reply" if item.is_reply else "")
-    text = f"{name} addr={item.address} seq={item.seq}"
-    if item.is_reply and item.payload:
-        text += f" status={STATUS_NAMES.get(item.payload[0], item.payload[0])}"
-    return text + f" len={len(item.payload)}"
-
-
-@dataclass
-class TrafficRecord:
-    """One line of emulator traffic.
-
-    Attributes:
-        t: Wall-clock time (``time.time()``).
-        direction: ``"rx"`` (bytes to the emulator), ``"tx"`` (from it) or ``"ev"``.
-        raw: The bytes.
-        decoded: Frames and decoder errors of ``raw`` (rx), the reply frame (tx).
-        note: Fault applied, or event text.
-    """
-
-    t: float
-    direction: str
-    raw: bytes
-    decoded: list = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def hex(self) -> str:
-        """``raw`` in hex."""
-        return self.raw.hex()
 
 
 class EmulatorServer:
@@ -124,6 +89,7 @@ class EmulatorServer:
         self.sync_interval_s = sync_interval_s
         self.baudrate, self.idle_gap_s = int(baudrate), float(idle_gap_s)
         self.errors = 0
+        self._naks = NakCrcRule(self._size)
         self._host, self._port = host, port
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -206,7 +172,7 @@ class EmulatorServer:
     def _reset_rx(self) -> None:
         """Forgets the receive state (new connection, reboot)."""
         self._decoder.reset()
-        self._pos, self._pending_crc = 0, []
+        self._naks.reset()
 
     def _run(self) -> None:
         self._decoder = self.codec.decoder()
@@ -292,32 +258,17 @@ class EmulatorServer:
         """Bytes the frame took on the wire (v1: 11 + payload; another codec: its encoding)."""
         return 11 + len(frame.payload) if isinstance(self.codec, CodecV1) else len(self.codec.encode(frame))
 
-    def _nak_crc_due(self, upto: int, at: float) -> None:
-        """Sends NAK_CRC for damaged candidates whose bytes have all been scanned up to stream offset ``upto``."""
-        keep = []
-        for end, frame in self._pending_crc:
-            if end <= upto:
-                self._schedule(0.0, self.codec.encode(frame.reply(NAK_CRC)), "nak crc", at)
-            else:
-                keep.append((end, frame))
-        self._pending_crc = keep
+    def _send_naks(self, naks: list[Frame], at: float) -> None:
+        for nak in naks:
+            self._schedule(0.0, self.codec.encode(nak), "nak crc", at)
 
     def _serve(self, items: list, data: bytes | None, at: float) -> float:
         """Handles decoded items; replies are due from ``at``. Returns the end of a reboot silence (or 0)."""
         if data is not None:
             self._record("rx", data, items)
         for item in items:
-            start = self._pos
-            self._nak_crc_due(start, at)
-            if isinstance(item, ProtocolError):
-                self._pos += len(item.skipped)
-                if item.kind == "crc" and item.frame is not None and not item.frame.is_reply:
-                    self._pending_crc.append((start + self._size(item.frame), item.frame))
-                continue
-            self._pos += self._size(item)
-            if self._pending_crc:                      # a good frame inside a damaged candidate: its header lied
-                self._pending_crc = [(end, f) for end, f in self._pending_crc if end <= start]
-            if item.is_reply:
+            self._send_naks(self._naks.see(item), at)
+            if isinstance(item, ProtocolError) or item.is_reply:
                 continue
             try:
                 silent = self._answer(item, at)
@@ -327,9 +278,9 @@ class EmulatorServer:
                              + " | ".join(traceback.format_exception_only(type(exc), exc)).strip())
                 continue
             if silent:
-                self._nak_crc_due(self._pos, at)
+                self._send_naks(self._naks.due(), at)
                 return silent
-        self._nak_crc_due(self._pos, at)
+        self._send_naks(self._naks.due(), at)
         return 0.0
 
     def _answer(self, item: Frame, at: float) -> float:
