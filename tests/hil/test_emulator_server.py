@@ -309,4 +309,4 @@ def test_paced_line_is_no_faster_than_the_uart(dev) -> None:
         finally:
             client.close()
     line_s = (len(CODEC.encode(request)) + reply_size) * 10 / 9600     # request in, reply out, one after the other
-    assert line_s <= took < line_s + 0.25, (took, line_s)
+    assert line_s <= took < line_s + 1.0, (took, line_s)   # never faster than the line (slower: load)
