@@ -126,7 +126,7 @@ class EmulateTaskConfig(TaskConfig):
         clock_speed: Emulated seconds per real second (0 freezes the clock).
         start_unix_s: Device clock at start (default 2024-01-01T00:00:00Z).
         history_h: Hours of hourly profile the modules already hold at start.
-        fault_plan: Faults on the wire: a JSON/YAML file or inline JSON with
+        fault_plan: Faults on the wire: a JSON/YAML file with
             the fields of ``hil.emulator.FaultPlan``; empty: none.
         host: TCP host (``transport=tcp``).
         tcp_port: TCP port, 0 any free port (``transport=tcp``).

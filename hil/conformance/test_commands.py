@@ -59,18 +59,23 @@ def test_cnt_2_channel_the_module_does_not_have(wire, net) -> None:
 @spec("PRF-1")
 def test_prf_1_profile_window_is_from_inclusive_to_exclusive(wire, net) -> None:
     mod = net.module
-    now = _clock(wire)
-    h = now // HOUR * HOUR - 24 * HOUR
-    aligned = _hours(wire, mod.index, 0, h, h + 5 * HOUR)
-    assert aligned and aligned[0][0] == h, "the device keeps no hour 24 h back"
-    assert all(h <= t < h + 5 * HOUR and t % HOUR == 0 for t, _ in aligned)
-    assert [t for t, _ in aligned] == sorted({t for t, _ in aligned})
-    assert _hours(wire, mod.index, 0, h + 1, h + 5 * HOUR) == aligned[1:]        # from = h + 1 s: not h
-    assert _hours(wire, mod.index, 0, h - 1, h + 5 * HOUR)[-len(aligned):] == aligned
-    assert [t for t, _ in _hours(wire, mod.index, 0, h, h + HOUR)] == [h]           # to is exclusive
-    assert _hours(wire, mod.index, 0, h, h + 3 * HOUR - 1) == aligned[:3]
-    page = _hours(wire, mod.index, 0, 0, 0xFFFFFFFF)
-    assert 0 < len(page) <= 120 and all(t % HOUR == 0 for t, _ in page)
+    page = _hours(wire, mod.index, 0, 0, 0xFFFFFFFF)                # the oldest recorded hours
+    assert page, "no recorded hour"
+    times = [t for t, _ in page]
+    assert times == sorted(set(times)) and all(t % HOUR == 0 for t in times)
+    h = times[len(times) // 2]           # hours after it up to h + 5 h are all in the page (120 distinct hours)
+    want = [t for t in times if h <= t < h + 5 * HOUR]
+
+    def window(start: int, end: int) -> list[int]:
+        got = [t for t, _ in _hours(wire, mod.index, 0, start, end)]
+        assert all(start <= t < end and t % HOUR == 0 for t in got) and got == sorted(got)
+        return got
+
+    assert window(h, h + 5 * HOUR) == want and want[0] == h
+    assert window(h + 1, h + 5 * HOUR) == want[1:]                 # from = h + 1 s: not the hour h
+    assert window(h - 1, h + 5 * HOUR) == want                     # from = h - 1 s: not the hour before
+    assert window(h, h + HOUR) == [h]                               # to is exclusive
+    assert window(h, h + 3 * HOUR - 1) == [t for t in want if t < h + 3 * HOUR]
 
 
 @spec("PRF-2")

@@ -5,7 +5,7 @@ device as ``task=hil target=emulator``), serves it on a pseudo-terminal or a
 TCP port with the line paced at ``task.baudrate`` (115200 by the protocol),
 a running clock (``task.clock_speed`` emulated seconds per second, from
 ``task.start_unix_s``) and an optional fault plan (``task.fault_plan``: a JSON
-or YAML file, or inline JSON), prints where to connect, and serves until
+or YAML file), prints where to connect, and serves until
 Ctrl-C (or for ``task.duration_s`` seconds). Writes ``emulate/endpoint.json``
 (the URL and settings), ``emulate/traffic.log`` (every byte both ways, decoded)
 and ``summary.json`` (requests served, faults applied, internal errors).
