@@ -58,6 +58,8 @@ def check_config(cfg: DictConfig) -> None:
     Args:
         cfg: The composed root config.
     """
+    check_known_keys(cfg)
+    check_root(cfg)
     for key, allowed in _CHOICES.items():
         value = OmegaConf.select(cfg, key)
         if value not in allowed:
@@ -86,6 +88,35 @@ def check_config(cfg: DictConfig) -> None:
         except (ValueError, TypeError) as exc:
             raise InputError(f"{group}: {str(exc).splitlines()[0]}") from exc
         _walk(group, obj)
+
+
+def check_known_keys(cfg: DictConfig) -> None:
+    """Raises InputError for the first key no schema defines, with a suggestion.
+
+    Hydra adds ``+key=value`` even to a typed group; such a key would be
+    stored in the run's config and silently ignored.
+    """
+    from twin.config_errors import all_paths, unknown_key_message, unknown_keys
+
+    unknown = unknown_keys(cfg)
+    if unknown:
+        key, allowed = unknown[0]
+        raise InputError(unknown_key_message(key, allowed, all_paths(cfg)))
+
+
+#: Tasks that read meter data from the root key ``data_dir``.
+DATA_DIR_TASKS = ("analytics",)
+
+
+def check_root(cfg: DictConfig) -> None:
+    """Root keys: a seed numpy accepts, and ``data_dir`` only for a task that reads it."""
+    seed = cfg.seed
+    if not 0 <= seed < 2**32:
+        raise InputError(f"seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
+    task = OmegaConf.select(cfg, "task.name")
+    if cfg.get("data_dir") and task not in DATA_DIR_TASKS:
+        raise InputError(f"data_dir: task={task} does not read meter data (only task="
+                         f"{', task='.join(DATA_DIR_TASKS)} does); remove data_dir={cfg.data_dir}")
 
 
 def check_mesh(cfg: DictConfig) -> None:
