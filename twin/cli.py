@@ -94,7 +94,7 @@ def _hydra_main(cfg: DictConfig) -> None:
         sys.exit(EXIT_BAD_INPUT)
     except Interrupted as exc:
         cleaning_up()
-        print(message(exc, cfg.task.name), file=sys.stderr)
+        print(message(exc, cfg.task.name, bool(cfg.tracking.enabled)), file=sys.stderr)
         sys.exit(exc.exit_code)
 
 

@@ -140,9 +140,16 @@ def handle_signals() -> Iterator[None]:
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
-def message(exc: Interrupted, task: str | None = None) -> str:
-    """The one line printed when a run is interrupted."""
+def message(exc: Interrupted, task: str | None = None, tracked: bool = False) -> str:
+    """The one line printed when a run is interrupted.
+
+    Args:
+        exc: The interruption.
+        task: The task that was running, if one was.
+        tracked: The run was logged to MLflow (and is now marked KILLED).
+    """
     name = signal.Signals(exc.signum).name
     if not task:
         return f"balance-twin: interrupted by {name} before any task started"
-    return f"balance-twin: interrupted by {name}: task={task} stopped, no partial output kept, tracking run KILLED"
+    tail = ", MLflow run marked KILLED" if tracked else ""
+    return f"balance-twin: interrupted by {name}: task={task} stopped, no partial output kept{tail}"
