@@ -148,7 +148,12 @@ def describe(exc: BaseException, schemas: dict[str, type] | None = None) -> str:
         msg = str(cause).splitlines()[0]
         if isinstance(cause, ConfigKeyError) or "not in" in msg:
             parent = key.rpartition(".")[0]
-            return unknown_key_message(key, _allowed_keys(schemas.get(parent)))
+            owner = getattr(cause, "object_type", None)
+            allowed = _allowed_keys(owner if _schema_fields(owner) else schemas.get(parent))
+            merging = re.search(r"Error merging override \+*([^=\s]+)=", str(exc))
+            if merging and not key.startswith(merging.group(1)):  # a key inside a value (a list of records)
+                return f"{merging.group(1)}: {unknown_key_message(key, allowed)}"
+            return unknown_key_message(key, allowed)
         if isinstance(cause, ValidationError):
             return f"{key}: {msg}"
         return f"{key}: {msg}" if key else msg

@@ -74,3 +74,9 @@ def test_cli_unknown_key_exits_2_with_one_line(args, tmp_path) -> None:
     errors = [ln for ln in result.stderr.splitlines() if "error" in ln]
     assert len(errors) == 1 and "unknown key" in errors[0] and "Traceback" not in result.stderr, result.stderr
     assert not list(tmp_path.glob("run/**/summary.json"))
+
+
+def test_unknown_key_inside_a_list_of_records_names_the_override() -> None:
+    with pytest.raises(InputError) as info:
+        compose_checked(["task=mesh", "+mesh.faults=[{kind: node_down, node_id: J01, at_hour: 5}]"])
+    assert str(info.value).startswith("mesh.faults: at_hour: unknown key; did you mean 'at_h'? (allowed keys: at_h,")
