@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analytics.alerts import AlertConfig
+from analytics.data_format.schema import EARLIEST_TIMESTAMP, MAX_DAYS_AHEAD, MAX_REJECT_SHARE
 from analytics.forecasts import ForecastConfig
 from analytics.theft import TheftConfig
 from analytics.verification import VerificationConfig
@@ -58,6 +59,12 @@ class AnalyticsConfig:
             ``meters.csv`` has no ``installed`` column (verification interval).
         phase_moves_max: Limit on phase moves recommended per site.
         plots_groups: Groups plotted (the most imbalanced first).
+        max_reject_share: The run stops (exit 2) when more than this share of
+            the readings is rejected on import; 1 runs on whatever is left.
+        earliest_timestamp: Readings before this time are rejected as
+            ``out_of_range`` (a meter clock reset to 1970 or 2000).
+        max_days_ahead: Readings more than this many days after the import
+            (or the end of the simulated data) are ``out_of_range``.
     """
 
     utc_offset_h: float | None = None
@@ -72,3 +79,6 @@ class AnalyticsConfig:
     meters_installed: str = "2015-01-01"
     phase_moves_max: int = 10
     plots_groups: int = 4
+    max_reject_share: float = MAX_REJECT_SHARE
+    earliest_timestamp: str = EARLIEST_TIMESTAMP
+    max_days_ahead: float = MAX_DAYS_AHEAD

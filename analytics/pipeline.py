@@ -76,9 +76,10 @@ def detect_offset_h(data_dir: Path) -> float:
     csv = data_dir / "readings.csv"
     if csv.is_file():
         with open(csv) as fh:
-            fh.readline()
+            header = fh.readline()
+            sep = ";" if header.count(";") > header.count(",") else ","  # as the import reads it
             for line in fh:
-                parts = line.strip().split(",")
+                parts = line.strip().split(sep)
                 if len(parts) >= 2:
                     m = _OFFSET.search(parts[1].strip())
                     if m:
