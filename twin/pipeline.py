@@ -42,7 +42,12 @@ def build_site(site_cfg: DictConfig, seed: int) -> Site:
         return make_rural_street(_as_dataclass(site_cfg, RuralConfig), seed)
     if kind == "file":
         return load_site(Path(site_cfg.path))
-    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, file")
+    if kind in ("simbench", "dss", "pandapower"):
+        from scenarios.sources.build import build_source_site
+
+        return build_source_site(kind, site_cfg, seed)
+    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, file, simbench, "
+                     f"dss, pandapower")
 
 
 def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = True) -> LoadResult:
@@ -64,13 +69,18 @@ def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = T
     if kind == "csv":
         return _cut(read_profile_csv(Path(loads_cfg.path), [c.consumer_id for c in consumers]),
                     loads_cfg.minutes, f"loads.path={loads_cfg.path}")
+    if kind == "simbench":
+        from grid_model.simbench_loads import profile_tables, simbench_loads
+
+        return simbench_loads(site, profile_tables(loads_cfg.code or site.name), loads_cfg.start_day,
+                              loads_cfg.minutes, loads_cfg.step_minutes)
     if kind == "synthetic":
         fleet = build_fleet(loads_cfg, site, seed)
         for minute in tqdm(range(loads_cfg.minutes), desc="households", unit="min", disable=not progress,
                            leave=False, mininterval=0.5):
             fleet.step(minute)
         return fleet.result()
-    raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv")
+    raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv, simbench")
 
 
 def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
@@ -173,8 +183,9 @@ def solve_day(cfg: DictConfig, step: Callable[[str], None]) -> Day:
     network = network_of(cfg.grid, site)
     _, engine = build_engine(cfg.grid, site)
     step("solve")
-    solve_seconds = engine.solve_day(loads.p_kw, loads.q_kvar, network_outputs=False).solve_seconds
-    grid = engine.solve_day(loads.p_kw, loads.q_kvar)
+    dt = loads.minutes_per_step
+    solve_seconds = engine.solve_day(loads.p_kw, loads.q_kvar, network_outputs=False, step_minutes=dt).solve_seconds
+    grid = engine.solve_day(loads.p_kw, loads.q_kvar, step_minutes=dt)
     return Day(site, network, loads, engine, grid, float(solve_seconds))
 
 
