@@ -211,7 +211,7 @@ def key_figures(day: Day) -> dict[str, float]:
     v = grid.v_bus_pu
     return {
         "consumers": int(loads.p_kw.shape[0]),
-        "minutes": int(loads.p_kw.shape[1]),
+        "minutes": int(loads.p_kw.shape[1] * loads.minutes_per_step),
         "energy_served_kwh": energy_kwh,
         "losses_kwh": losses_kwh,
         "losses_pct": 100.0 * losses_kwh / (energy_kwh + losses_kwh) if energy_kwh > 0 else 0.0,

@@ -21,6 +21,7 @@ bus without a load becomes a consumer of its own, with only the ``sgen`` part.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 from scenarios.errors import InputError
@@ -42,11 +43,17 @@ def lv_codes() -> tuple[str, ...]:
 
 
 def simbench_net(code: str):
-    """The SimBench pandapower net of an LV code (with its ``profiles``).
+    """The SimBench pandapower net of an LV code (with its ``profiles``), a copy the caller may change.
 
     Raises:
         InputError: The code is not one of :func:`lv_codes`.
     """
+    return copy.deepcopy(_net(code))
+
+
+@lru_cache(maxsize=2)
+def _net(code: str):
+    """Reads a code's net once per process (the site and ``loads=simbench`` both need it)."""
     import simbench
 
     codes = lv_codes()
@@ -65,7 +72,9 @@ def _profile(net, table: str, index: int) -> str | None:
 def with_profiles(net, imp: NetImport) -> tuple[list[ImportedLoad], list[str]]:
     """The loads of ``imp`` with their SimBench profile references (module docstring).
 
-    Nets without a ``profile`` column (not from SimBench) keep ``profile=None``
+    A load whose ``profile`` already is a reference (``ieee:12``, ``simbench:...``,
+    as in the nets ``task=grid`` writes) keeps it. Nets without a ``profile``
+    column (not from SimBench) keep ``profile=None``
     for their loads; their static generators are returned as not imported.
 
     Returns:
@@ -77,7 +86,9 @@ def with_profiles(net, imp: NetImport) -> tuple[list[ImportedLoad], list[str]]:
         table, idx = imp.load_rows[ld.name]
         name = _profile(net, table, idx)
         ref = None
-        if name is not None:
+        if name is not None and ":" in name:  # a reference this package wrote (grid/net.json)
+            ref = name
+        elif name is not None:
             p_kw, q_kvar = load_base(net, table, idx)
             ref = f"{PROFILE_PREFIX}load={name}*{p_kw:.6g}*{q_kvar:.6g}"
         by_bus.setdefault(ld.bus, len(loads))
