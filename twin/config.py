@@ -28,6 +28,7 @@ from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, GridTaskConfig
 from twin.config_tasks import TaskConfig  # noqa: F401  (re-exported for importers of twin.config)
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
+from scenarios.calendars import CalendarConfig
 
 #: Task names this version knows; later issues add more.
 TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan", "hil")
@@ -238,6 +239,8 @@ class AppConfig:
         roi: Return-on-investment inputs.
         plan: Deployment planner and price list.
         tracking: MLflow tracking.
+        calendar: Public holidays (country, subdivision) and time zone of the
+            site, shared by the tariff and the forecasts.
         data_dir: Meter data in the interchange format (docs/data-format.md)
             for ``task=analytics``; empty: simulated data.
         target: HIL bench of ``task=hil``: ``twin``, ``emulator`` or ``serial``.
@@ -259,6 +262,7 @@ class AppConfig:
     roi: Any = MISSING
     plan: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
     seed: int = 42
     data_dir: str = ""
     target: str = "emulator"
