@@ -93,8 +93,10 @@ def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
     from grid_model.weather import WeatherConfig, make_weather
 
     households = _as_dataclass(loads_cfg.households, HouseholdConfig)
-    weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
-                           seed, loads_cfg.minutes)
+    weather_cfg = _as_dataclass(loads_cfg.weather, WeatherConfig)
+    if site.origin_lonlat is not None and weather_cfg.longitude_deg is None:  # the sun where the site is
+        weather_cfg.longitude_deg, weather_cfg.latitude_deg = site.origin_lonlat
+    weather = make_weather(weather_cfg, households.resolved_day_of_year(), seed, loads_cfg.minutes)
     return HouseholdFleet(site.consumers, households, weather, seed, minutes=loads_cfg.minutes)
 
 
