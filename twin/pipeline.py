@@ -165,6 +165,7 @@ class Day:
         engine: The compiled solver (reusable for more solves).
         grid: The day's grid results with bus-level outputs.
         solve_seconds: Time of the time-step solve alone (no bus-level outputs).
+        net: The pandapower net the engine was compiled from.
     """
 
     site: Site
@@ -173,6 +174,7 @@ class Day:
     engine: Any
     grid: Any
     solve_seconds: float
+    net: Any = None
 
 
 def solve_day(cfg: DictConfig, step: Callable[[str], None]) -> Day:
@@ -183,12 +185,12 @@ def solve_day(cfg: DictConfig, step: Callable[[str], None]) -> Day:
     loads = build_loads(cfg.loads, site, cfg.seed)
     step("network")
     network = network_of(cfg.grid, site)
-    _, engine = build_engine(cfg.grid, site)
+    net, engine = build_engine(cfg.grid, site)
     step("solve")
     dt = loads.minutes_per_step
     solve_seconds = engine.solve_day(loads.p_kw, loads.q_kvar, network_outputs=False, step_minutes=dt).solve_seconds
     grid = engine.solve_day(loads.p_kw, loads.q_kvar, step_minutes=dt)
-    return Day(site, network, loads, engine, grid, float(solve_seconds))
+    return Day(site, network, loads, engine, grid, float(solve_seconds), net)
 
 
 def write_day(out_dir: Path, day: Day) -> dict[str, Any]:

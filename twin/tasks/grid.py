@@ -26,5 +26,5 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         day = pipeline.solve_day(cfg, step)
         step("write")
         pipeline.write_day(out_dir, day)
-        write_site_net(out_dir / "net.json", day.site, day.network)
+        write_site_net(out_dir / "net.json", day.site, day.network, day.net)
     return pipeline.key_figures(day)
