@@ -31,15 +31,25 @@ def load_pandapower_site(path: str | Path, seed: int = 0) -> Site:
 
 
 def build_source_site(kind: str, site_cfg: Any, seed: int) -> Site:
-    """The site of ``site=simbench|dss|pandapower`` (see docs/site-format.md)."""
+    """The site of ``site=simbench|dss|pandapower`` (see docs/site-format.md), checked like a site file.
+
+    Raises:
+        InputError: One line naming the code or file: unreadable input, or a
+            site the format does not allow (a meshed network, ...).
+    """
+    from scenarios.site_io import validate_site
+
     if kind == "simbench":
         from scenarios.sources.simbench_site import make_simbench_site
 
-        return make_simbench_site(str(site_cfg.code), seed)
-    if kind == "dss":
+        site, where = make_simbench_site(str(site_cfg.code), seed), f"simbench {site_cfg.code}"
+    elif kind == "dss":
         from scenarios.sources.dss_site import read_dss
 
-        return read_dss(str(site_cfg.path), seed)
-    if kind == "pandapower":
-        return load_pandapower_site(str(site_cfg.path), seed)
-    raise InputError(f"site.kind: '{kind}' is not an imported source (simbench, dss, pandapower)")
+        site, where = read_dss(str(site_cfg.path), seed), str(site_cfg.path)
+    elif kind == "pandapower":
+        site, where = load_pandapower_site(str(site_cfg.path), seed), str(site_cfg.path)
+    else:
+        raise InputError(f"site.kind: '{kind}' is not an imported source (simbench, dss, pandapower)")
+    validate_site(site, where)
+    return site

@@ -43,6 +43,7 @@ from scenarios.site import Bus, Line, LineCode, Network, Site, Source, Transform
 from scenarios.sources import report_unsupported
 from scenarios.sources.assemble import ImportedLoad, assemble_site
 from scenarios.sources.geo import fill_missing, looks_like_lonlat, project_lonlat
+from scenarios.sources.topology import reachable
 
 #: Kilometres per OpenDSS length unit (none, mi, kft, km, m, ft, in, cm, mm); "none" is taken as km.
 KM_PER_UNIT = {0: 1.0, 1: 1.609344, 2: 0.3048, 3: 1.0, 4: 1e-3, 5: 3.048e-4, 6: 2.54e-5, 7: 1e-5, 8: 1e-6}
@@ -123,24 +124,10 @@ def _lines(dss, lv_bus: str, unsupported: list[str]) -> tuple[list[Line], dict[s
         ok = ln.Next
     if odd_phases:
         unsupported.append(f"lines that are not three-phase ({odd_phases}, modelled as three-phase)")
-    adj: dict[str, list[int]] = {}
-    for i, r in enumerate(raw):
-        adj.setdefault(r[1], []).append(i)
-        adj.setdefault(r[2], []).append(i)
-    reached, stack, used = {lv_bus}, [lv_bus], []
-    while stack:
-        b = stack.pop()
-        for i in adj.get(b, []):
-            if i in used:
-                continue
-            used.append(i)
-            for end in raw[i][1:3]:
-                if end not in reached:
-                    reached.add(end)
-                    stack.append(end)
+    reached, used = reachable(lv_bus, [(r[1], r[2]) for r in raw])
     codes: dict[str, LineCode] = {}
     lines = []
-    for i in sorted(used):
+    for i in used:
         name, a, b, code, length_m, r1, x1, r0, x0, i_ka = raw[i]
         lc = LineCode(code or f"line:{name}", round(r1, 9), round(x1, 9), round(r0, 9), round(x0, 9), i_ka)
         if lc.name in codes and codes[lc.name] != lc:

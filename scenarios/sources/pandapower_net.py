@@ -34,20 +34,19 @@ which the caller reports in one line.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from scenarios.errors import InputError
-from scenarios.site import Bus, Line, LineCode, Network, Source, Transformer
+from scenarios.site import Bus, Line, LineCode, Network
 from scenarios.sources.assemble import ImportedLoad
 from scenarios.sources.geo import fill_missing, looks_like_lonlat, project_lonlat
+from scenarios.sources.pandapower_mv import finite, in_service, one_in_service, read_source, read_transformer
+from scenarios.sources.topology import reachable
 
 #: Zero-sequence over positive-sequence impedance when the net gives none.
 ZERO_SEQUENCE_RATIO = 4.0
-#: Short-circuit power taken for an ``ext_grid`` without one, MVA (a stiff source).
-STIFF_SOURCE_MVA = 1.0e5
 #: Element tables this reader maps; any other non-empty table is reported.
 SUPPORTED = ("bus", "line", "trafo", "ext_grid", "load", "asymmetric_load", "sgen", "switch")
 #: Tables that hold network elements (pandapower's element list, results excluded).
@@ -92,19 +91,6 @@ class NetImport:
     unsupported: list[str] = field(default_factory=list)
 
 
-def _in_service(df: pd.DataFrame) -> pd.DataFrame:
-    if "in_service" in df.columns:
-        return df[df["in_service"].fillna(True).astype(bool)]
-    return df
-
-
-def _finite(value) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _coords(net, idx: int) -> tuple[float, float] | None:
     """(x, y) of a bus from ``bus.geo`` (GeoJSON) or ``bus_geodata``."""
     if "geo" in net.bus.columns:
@@ -121,7 +107,7 @@ def _coords(net, idx: int) -> tuple[float, float] | None:
     geodata = net.get("bus_geodata") if hasattr(net, "get") else None
     if isinstance(geodata, pd.DataFrame) and idx in geodata.index:
         x, y = geodata.at[idx, "x"], geodata.at[idx, "y"]
-        if _finite(x) and _finite(y):
+        if finite(x) and finite(y):
             return float(x), float(y)
     return None
 
@@ -143,60 +129,6 @@ class _Union:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def _one(net, table: str, what: str, where: str) -> pd.Series:
-    rows = _in_service(net[table])
-    if len(rows) != 1:
-        raise InputError(f"{where}: needs exactly one {what} in service ({table}), found {len(rows)}")
-    return rows.iloc[0]
-
-
-def _source(net, eg: pd.Series, trafo: pd.Series, where: str) -> tuple[Source, set[int], list[int]]:
-    """The MV source, the MV buses and the source-impedance lines used."""
-    hv = int(trafo["hv_bus"])
-    eg_bus = int(eg["bus"])
-    vn_hv = float(trafo["vn_hv_kv"])
-    vm = float(eg["vm_pu"]) * float(net.bus.at[eg_bus, "vn_kv"]) / vn_hv
-    lines = _in_service(net.line)
-    if eg_bus == hv:
-        s_sc = float(eg["s_sc_max_mva"]) if "s_sc_max_mva" in eg and _finite(eg["s_sc_max_mva"]) else STIFF_SOURCE_MVA
-        rx = float(eg["rx_max"]) if "rx_max" in eg and _finite(eg["rx_max"]) and eg["rx_max"] > 0 else 0.1
-        isc3 = s_sc * 1e3 / (math.sqrt(3.0) * vn_hv)
-        return Source(vn_kv=vn_hv, vm_pu=vm, isc3_a=isc3, isc1_a=isc3, x1r1=1.0 / rx, x0r0=1.0 / rx), {hv}, []
-    link = lines[((lines.from_bus == eg_bus) & (lines.to_bus == hv)) | ((lines.from_bus == hv) & (lines.to_bus == eg_bus))]
-    if len(link) != 1:
-        raise InputError(f"{where}: the ext_grid (bus {eg_bus}) must sit on the transformer's HV bus {hv} "
-                         f"or behind one source-impedance line; MV networks are not supported")
-    ln = link.iloc[0]
-    km = float(ln["length_km"]) / float(ln.get("parallel", 1) or 1)
-    r1, x1 = float(ln["r_ohm_per_km"]) * km, float(ln["x_ohm_per_km"]) * km
-    r0 = float(ln["r0_ohm_per_km"]) * km if "r0_ohm_per_km" in ln and _finite(ln["r0_ohm_per_km"]) else r1
-    x0 = float(ln["x0_ohm_per_km"]) * km if "x0_ohm_per_km" in ln and _finite(ln["x0_ohm_per_km"]) else x1
-    v_ln = vn_hv * 1e3 / math.sqrt(3.0)
-    z1, zs = complex(r1, x1), complex(2 * r1 + r0, 2 * x1 + x0)
-    if abs(z1) == 0 or r1 <= 0 or r0 <= 0:
-        raise InputError(f"{where}: source-impedance line '{ln['name']}' needs positive resistances")
-    source = Source(vn_kv=vn_hv, vm_pu=vm, isc3_a=v_ln / abs(z1), isc1_a=3 * v_ln / abs(zs),
-                    x1r1=x1 / r1, x0r0=x0 / r0)
-    return source, {hv, eg_bus}, [int(link.index[0])]
-
-
-def _transformer(trafo: pd.Series, lv_name: str, name: str) -> tuple[Transformer, float, str | None]:
-    """The transformer, the voltage factor of its tap, and a note on its vector group."""
-    vk, vkr = float(trafo["vk_percent"]), float(trafo["vkr_percent"])
-    group = trafo.get("vector_group")
-    note = None
-    if isinstance(group, str) and group and not group.lower().startswith("dyn"):
-        note = f"transformer vector group {group} (modelled as Dyn)"
-    tap = 1.0
-    if _finite(trafo.get("tap_pos")) and _finite(trafo.get("tap_neutral")) and _finite(trafo.get("tap_step_percent")):
-        ratio = 1.0 + (float(trafo["tap_pos"]) - float(trafo["tap_neutral"])) * float(trafo["tap_step_percent"]) / 100
-        tap = 1.0 / ratio if str(trafo.get("tap_side", "hv")).lower() == "hv" else ratio
-    tr = Transformer(name=name, lv_bus=lv_name, sn_kva=float(trafo["sn_mva"]) * 1e3,
-                     vn_hv_kv=float(trafo["vn_hv_kv"]), vn_lv_kv=float(trafo["vn_lv_kv"]),
-                     x_percent=math.sqrt(max(vk * vk - vkr * vkr, 0.0)), r_percent=vkr, vector_group="Dyn")
-    return tr, tap, note
 
 
 def _phase_of(row: pd.Series) -> str:
@@ -226,9 +158,9 @@ def read_net(net, where: str) -> NetImport:
     Raises:
         InputError: One line naming ``where`` and the problem.
     """
-    eg = _one(net, "ext_grid", "external grid", where)
-    trafo = _one(net, "trafo", "two-winding transformer", where)
-    source, mv_buses, source_lines = _source(net, eg, trafo, where)
+    eg = one_in_service(net, "ext_grid", "external grid", where)
+    trafo = one_in_service(net, "trafo", "two-winding transformer", where)
+    source, mv_buses, source_lines = read_source(net, eg, trafo, where)
     union = _Union()
     switches = net.switch if "switch" in net else pd.DataFrame()
     open_lines: set[int] = set()
@@ -238,26 +170,13 @@ def read_net(net, where: str) -> NetImport:
             union.join(int(sw["bus"]), int(sw["element"]))
         elif sw["et"] == "l" and not closed:
             open_lines.add(int(sw["element"]))
-    lines = _in_service(net.line)
+    lines = in_service(net.line)
     lines = lines[~lines.index.isin(open_lines) & ~lines.index.isin(source_lines)]
     lv_root = union.find(int(trafo["lv_bus"]))
-    adj: dict[int, list[int]] = {}
-    for idx, ln in lines.iterrows():
-        a, b = union.find(int(ln.from_bus)), union.find(int(ln.to_bus))
-        adj.setdefault(a, []).append(idx)
-        adj.setdefault(b, []).append(idx)
-    reached, stack, used = {lv_root}, [lv_root], []
-    while stack:
-        a = stack.pop()
-        for idx in adj.get(a, []):
-            if idx in used:
-                continue
-            used.append(idx)
-            ln = lines.loc[idx]
-            for end in (union.find(int(ln.from_bus)), union.find(int(ln.to_bus))):
-                if end not in reached:
-                    reached.add(end)
-                    stack.append(end)
+    index = list(lines.index)
+    edges = [(union.find(int(lines.at[i, "from_bus"])), union.find(int(lines.at[i, "to_bus"]))) for i in index]
+    reached, hit = reachable(lv_root, edges)
+    used = [index[k] for k in hit]
     bus_names = _unique_names(net.bus, "bus")
     name_of = {b: bus_names[b] for b in reached}
     xy_raw = {b: _coords(net, b) for b in reached}
@@ -281,25 +200,25 @@ def read_net(net, where: str) -> NetImport:
         ln = lines.loc[idx]
         par = float(ln.get("parallel", 1) or 1)
         r1, x1 = float(ln.r_ohm_per_km) / par, float(ln.x_ohm_per_km) / par
-        r0 = float(ln.r0_ohm_per_km) / par if "r0_ohm_per_km" in ln and _finite(ln.r0_ohm_per_km) else ZERO_SEQUENCE_RATIO * r1
-        x0 = float(ln.x0_ohm_per_km) / par if "x0_ohm_per_km" in ln and _finite(ln.x0_ohm_per_km) else ZERO_SEQUENCE_RATIO * x1
-        code = LineCode(_code_name(ln, r1, x1), r1, x1, r0, x0, float(ln.max_i_ka) * par if _finite(ln.max_i_ka) else 0.3)
+        r0 = float(ln.r0_ohm_per_km) / par if "r0_ohm_per_km" in ln and finite(ln.r0_ohm_per_km) else ZERO_SEQUENCE_RATIO * r1
+        x0 = float(ln.x0_ohm_per_km) / par if "x0_ohm_per_km" in ln and finite(ln.x0_ohm_per_km) else ZERO_SEQUENCE_RATIO * x1
+        code = LineCode(_code_name(ln, r1, x1), r1, x1, r0, x0, float(ln.max_i_ka) * par if finite(ln.max_i_ka) else 0.3)
         if code.name in linecodes and linecodes[code.name] != code:
             code = LineCode(f"{code.name}#{len(linecodes)}", r1, x1, r0, x0, code.max_i_ka)
         linecodes.setdefault(code.name, code)
         net_lines.append(Line(line_names[idx], name_of[union.find(int(ln.from_bus))],
                               name_of[union.find(int(ln.to_bus))], code.name, float(ln.length_km) * 1e3))
     tr_names = _unique_names(net.trafo, "trafo")
-    tr, tap, note = _transformer(trafo, name_of[lv_root], tr_names[int(trafo.name)])
+    tr, tap, note = read_transformer(trafo, name_of[lv_root], tr_names[int(trafo.name)])
     source.vm_pu *= tap
     unsupported = [note] if note else []
     loads, rows = _loads(net, union, name_of, mv_buses, unsupported)
     generators = _generators(net, union, name_of, unsupported)
     for table in ELEMENT_TABLES:
         df = net[table] if table in net else None
-        if isinstance(df, pd.DataFrame) and len(_in_service(df)):
-            unsupported.append(f"{table} ({len(_in_service(df))})")
-    dropped_lines = len(_in_service(net.line)) - len(used) - len(source_lines) - len(open_lines & set(net.line.index))
+        if isinstance(df, pd.DataFrame) and len(in_service(df)):
+            unsupported.append(f"{table} ({len(in_service(df))})")
+    dropped_lines = len(in_service(net.line)) - len(used) - len(source_lines) - len(open_lines & set(net.line.index))
     if dropped_lines > 0:
         unsupported.append(f"line outside the LV feeder ({dropped_lines})")
     network = Network(source, tr, buses, linecodes, net_lines)
@@ -321,7 +240,7 @@ def _loads(net, union: _Union, name_of: dict[int, str], mv_buses: set[int],
     for table in ("load", "asymmetric_load"):
         if table not in net:
             continue
-        df = _in_service(net[table])
+        df = in_service(net[table])
         names = _unique_names(net[table], f"{table}")
         for idx, row in df.iterrows():
             bus = union.find(int(row["bus"]))
@@ -344,7 +263,7 @@ def _generators(net, union: _Union, name_of: dict[int, str], unsupported: list[s
         return []
     out, off = [], 0
     names = _unique_names(net.sgen, "sgen")
-    for idx, row in _in_service(net.sgen).iterrows():
+    for idx, row in in_service(net.sgen).iterrows():
         bus = union.find(int(row["bus"]))
         if bus not in name_of:
             off += 1

@@ -6,12 +6,13 @@ import json
 
 import pandapower as pp
 import pytest
+from omegaconf import OmegaConf
 
 from grid_model.pandapower_export import site_net, write_site_net
 from scenarios.errors import InputError
 from scenarios.generators import RuralConfig, make_rural_street
 from scenarios.site_io import validate_site
-from scenarios.sources.build import load_pandapower_site
+from scenarios.sources.build import build_source_site, load_pandapower_site
 
 
 def _same_network(a, b):
@@ -80,3 +81,17 @@ def test_meshed_or_multi_transformer_nets_are_refused_in_one_line(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(InputError, match="bad.json: not a pandapower JSON net"):
         load_pandapower_site(tmp_path / "bad.json")
+
+
+def test_meshed_lv_network_is_refused_in_one_line(tmp_path):
+    net = pp.create_empty_network()
+    mv = pp.create_bus(net, 20)
+    a, b, c = (pp.create_bus(net, 0.4, name=n) for n in ("a", "b", "c"))
+    pp.create_ext_grid(net, mv)
+    pp.create_transformer(net, mv, a, "0.4 MVA 20/0.4 kV")
+    for f, t in ((a, b), (b, c), (c, a)):
+        pp.create_line(net, f, t, 0.1, "NAYY 4x150 SE")
+    pp.create_load(net, c, 0.004)
+    pp.to_json(net, str(tmp_path / "ring.json"))
+    with pytest.raises(InputError, match="ring.json: network.lines.*closes a loop"):
+        build_source_site("pandapower", OmegaConf.create({"path": str(tmp_path / "ring.json")}), 0)
