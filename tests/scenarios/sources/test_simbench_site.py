@@ -88,3 +88,14 @@ def test_profiles_one_minute_hold_keeps_energy(sb):
     np.testing.assert_allclose(b.p_kw.sum(axis=1) / 60, a.p_kw.sum(axis=1) / 4)
     with pytest.raises(InputError, match="loads.minutes"):
         simbench_loads(site, net.profiles, 1, 100)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", lv_codes())
+def test_every_lv_code_builds_a_valid_site(code):
+    """All 36 LV codes (about 3 s each): a valid radial site, every SimBench load a consumer."""
+    net = simbench_net(code)
+    site = make_simbench_site(code)
+    validate_site(site)
+    assert {c.consumer_id for c in site.consumers} >= set(net.load.name)
+    assert site.origin_lonlat is not None
