@@ -30,6 +30,7 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -52,6 +53,11 @@ class WeatherConfig:
         temp_noise_tau_min: Correlation time of the temperature noise.
         cloud_cover: Mean cloud cover of the day 0..1; negative draws it by seed.
         cloud_noise_tau_min: Correlation time of the cloud-cover noise.
+        longitude_deg: Site longitude; when set (or taken from a
+            geo-referenced site), the sun's true position comes from pvlib
+            (:mod:`grid_model.solar_position`) instead of clock time = solar time.
+        timezone: IANA zone of the local clock for the true sun; empty: the
+            longitude's standard offset.
     """
 
     csv_path: str = ""
@@ -62,6 +68,8 @@ class WeatherConfig:
     temp_noise_tau_min: float = 120.0
     cloud_cover: float = -1.0
     cloud_noise_tau_min: float = 60.0
+    longitude_deg: Optional[float] = None
+    timezone: str = ""
 
 
 @dataclass
@@ -158,7 +166,13 @@ def generate_weather(day_of_year: int, seed: int, minutes: int = MINUTES_PER_DAY
         mean_cover = np.full(minutes, min(cfg.cloud_cover, 1.0))
     logit = np.log(np.clip(mean_cover, 0.02, 0.98) / (1.0 - np.clip(mean_cover, 0.02, 0.98)))
     cover = 1.0 / (1.0 + np.exp(-(logit + _ar1(rng, minutes, cfg.cloud_noise_tau_min, 1.0))))
-    irradiance = clear_sky_irradiance(doy, minute_of_day, cfg.latitude_deg) * (1.0 - 0.75 * cover ** 3.4)
+    if cfg.longitude_deg is not None:  # the true sun (pvlib) where the site is
+        from grid_model.solar_position import clear_sky_true_sun
+
+        clear = clear_sky_true_sun(day_of_year, minutes, cfg.latitude_deg, cfg.longitude_deg, cfg.timezone)
+    else:
+        clear = clear_sky_irradiance(doy, minute_of_day, cfg.latitude_deg)
+    irradiance = clear * (1.0 - 0.75 * cover ** 3.4)
     return Weather(temp_c=temp_c, irradiance_w_m2=irradiance, day_of_year=day_of_year,
                    latitude_deg=cfg.latitude_deg, source=f"generated:seed={seed}")
 

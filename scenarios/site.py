@@ -274,6 +274,9 @@ class Site:
         modules: D100FC modules.
         concentrators: J100UC concentrators.
         network: The LV network feeding the consumers, if known.
+        origin_lonlat: WGS84 ``(lon, lat)`` in degrees of the local frame's
+            origin when the site came with geographic coordinates (SimBench,
+            OpenDSS or pandapower nets in degrees); ``None`` otherwise.
     """
 
     name: str
@@ -283,6 +286,7 @@ class Site:
     modules: list[Module]
     concentrators: list[Concentrator]
     network: Network | None = None
+    origin_lonlat: tuple[float, float] | None = None
 
     def group(self, group_id: str) -> Group:
         """Returns the group with this id (KeyError if absent)."""
