@@ -8,19 +8,16 @@ evaluation harness runs it day after day to measure detection delays).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analytics.balances import GroupBalance, fill_gaps, group_balances
+from analytics.calendar import local_calendar, zone_of
 from analytics.hierarchy import BalanceUnit, balance_units
 from analytics.suspects import Suspect, tamper_suspects
 from analytics.theft import TheftConfig, detect_group
-
-_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
 
 
 @dataclass
@@ -32,7 +29,7 @@ class Prepared:
         meter_ids: Row order of the arrays.
         row_of: Meter id → row.
         hours_utc: (H,) start of each hour, UTC.
-        local: (H,) the same hours in local time (fixed offset).
+        local: (H,) the same hours in the site's zone (tz-aware, DST applied).
         raw: (n, H) registered values, NaN where missing.
         filled: (n, H) with consumer gaps filled and negative readings set to 0.
         was_filled: (n, H) bool.
@@ -42,6 +39,8 @@ class Prepared:
         local_date: (H,) local date (``YYYY-MM-DD`` strings).
         units: Balance units of the groups with a meter.
         negatives: Readings rejected as negative: ``meter_id``, ``timestamp`` (UTC), ``day`` (local day index).
+        zone: The site's time zone (:mod:`analytics.calendar`).
+        hours_in_day: (D,) hours of each local day (23/25 on clock changes).
     """
 
     meters: pd.DataFrame
@@ -59,6 +58,8 @@ class Prepared:
     local_date: np.ndarray
     units: list[BalanceUnit]
     negatives: pd.DataFrame
+    zone: object = None
+    hours_in_day: np.ndarray | None = None
 
     @property
     def days(self) -> int:
@@ -67,33 +68,18 @@ class Prepared:
 
     def day_dates(self) -> list[str]:
         """Local date of each day index."""
-        first = pd.Timestamp(self.local[0].date())
+        first = pd.Timestamp(self.local[0].tz_localize(None).date()) if self.local.tz is not None else \
+            pd.Timestamp(self.local[0].date())
         return [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(self.days)]
 
 
-def detect_offset_h(data_dir: Path) -> float:
-    """UTC offset of the first timestamp of ``readings.csv`` (0 if none is found)."""
-    csv = data_dir / "readings.csv"
-    if csv.is_file():
-        with open(csv) as fh:
-            fh.readline()
-            for line in fh:
-                parts = line.strip().split(",")
-                if len(parts) >= 2:
-                    m = _OFFSET.search(parts[1].strip())
-                    if m:
-                        sign = -1.0 if m.group(1) == "-" else 1.0
-                        return sign * (int(m.group(2)) + int(m.group(3)) / 60.0)
-                    break
-    return 0.0
-
-
-def prepare(data, utc_offset_h: float) -> Prepared:
+def prepare(data, zone) -> Prepared:
     """Dense hourly arrays of every meter on the local calendar.
 
     Args:
         data: Imported :class:`~analytics.data_format.MeterData`.
-        utc_offset_h: Local time offset, hours.
+        zone: The site's time zone: an IANA name (``"Europe/Bucharest"``,
+            DST applied), a tzinfo, or a fixed offset in hours.
     """
     meters = data.meters.copy()
     ids = [str(m) for m in meters["meter_id"]]
@@ -103,20 +89,17 @@ def prepare(data, utc_offset_h: float) -> Prepared:
     for k, m in enumerate(ids):
         if m in row_present:
             raw[k] = raw_present[row_present[m]]
-    tz = pd.Timedelta(hours=utc_offset_h)
-    local = (hours.tz_convert("UTC").tz_localize(None) + tz)
-    first = local[0].normalize() if len(local) else pd.Timestamp(0)
-    day = np.asarray((local.normalize() - first).days).astype(int)
-    local_hour = np.asarray(local.hour).astype(int)
-    weekend = np.asarray(local.dayofweek >= 5)
-    local_date = np.asarray(local.strftime("%Y-%m-%d"))
+    zone = zone_of(zone)
+    cal = local_calendar(hours, zone)
+    local, day, local_hour, weekend, local_date = cal.local, cal.day, cal.local_hour, cal.weekend, cal.local_date
+    first = local[0].tz_localize(None).normalize() if len(local) else pd.Timestamp(0)
     row_of = {m: k for k, m in enumerate(ids)}
     rej = data.rejects
     neg = rej[rej["reason"] == "negative"][["meter_id", "timestamp"]].copy() if len(rej) else \
         pd.DataFrame(columns=["meter_id", "timestamp"])
     neg["timestamp"] = pd.to_datetime(neg["timestamp"], utc=True, errors="coerce")
     neg = neg.dropna()
-    neg["day"] = ((neg["timestamp"].dt.tz_localize(None) + tz).dt.normalize() - first).dt.days.astype(int)
+    neg["day"] = (neg["timestamp"].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize() - first).dt.days.astype(int)
     zero = np.zeros(raw.shape, dtype=bool)
     if len(neg):
         col = hours.get_indexer(neg["timestamp"])
@@ -132,7 +115,8 @@ def prepare(data, utc_offset_h: float) -> Prepared:
     units = balance_units(meters, data.groups)
     return Prepared(meters=meters, groups=data.groups, meter_ids=ids, row_of=row_of, hours_utc=hours,
                     local=pd.DatetimeIndex(local), raw=raw, filled=filled, was_filled=was, day=day,
-                    local_hour=local_hour, weekend=weekend, local_date=local_date, units=units, negatives=neg)
+                    local_hour=local_hour, weekend=weekend, local_date=local_date, units=units, negatives=neg,
+                    zone=zone, hours_in_day=cal.hours_in_day)
 
 
 def balances(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, float],

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,8 @@ from tqdm.auto import tqdm
 from analytics import plots
 from analytics.balances import daily_table
 from analytics.config import AnalyticsConfig
-from analytics.pipeline import Prepared, detect, detect_offset_h, prepare
+from analytics.calendar import site_zone
+from analytics.pipeline import Prepared, detect, prepare
 from analytics.suspects import suspects_frame
 from scenarios.errors import InputError
 from twin import pipeline
@@ -64,10 +64,6 @@ def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[A
     return site, truth_frame(anomalies, data.start), data.equipment_w()
 
 
-def _local_hours(prep: Prepared, offset_h: float) -> pd.DatetimeIndex:
-    return prep.hours_utc.tz_convert(timezone(timedelta(hours=offset_h)))
-
-
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
     from analytics.data_format import read_dir
@@ -91,8 +87,8 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                         absurd_m3_per_hour=acfg.absurd_m3_per_hour)
         data.rejects.to_csv(out_dir / "rejects.csv", index=False)
         data.gaps().to_csv(out_dir / "gaps.csv", index=False)
-        offset = acfg.utc_offset_h if acfg.utc_offset_h is not None else detect_offset_h(data_dir)
-        prep = prepare(data, offset)
+        zone = site_zone(acfg.timezone, acfg.utc_offset_h, data.tz)
+        prep = prepare(data, zone)
         step("balances")
         suspects, scores, bal = detect(prep, acfg.theft, equipment)
         daily = daily_table(bal, prep.local_date)
@@ -106,7 +102,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                        "rmse_kwh": b.loss_model.rmse_kwh} for b in bal]).to_csv(out_dir / "loss_models.csv",
                                                                              index=False)
         step("forecasts")
-        figures_extra = forecasts_and_alerts(prep, acfg, offset, frame, out_dir)
+        figures_extra = forecasts_and_alerts(prep, acfg, frame, out_dir)
         step("phases")
         phase_summary = phase_moves(cfg, acfg, prep, site, out_dir)
         step("evaluate")
@@ -159,14 +155,14 @@ def add_grid_losses(cfg: DictConfig, site, prep: Prepared, bal, daily: pd.DataFr
     return out
 
 
-def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, suspects: pd.DataFrame,
+def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, suspects: pd.DataFrame,
                          out_dir: Path) -> dict[str, Any]:
     """Writes ``forecasts.csv``, ``alerts.csv`` and ``verification.csv``."""
     from analytics.alerts import alerts
     from analytics.forecasts import month_forecast
     from analytics.verification import verification_dates
 
-    hours = _local_hours(prep, offset)
+    hours = prep.hours_utc.tz_convert(prep.zone)
     meters = prep.meters
     consumer = meters["customer_id"].fillna("").astype(str).str.strip() != ""
     ids = meters.loc[consumer, "meter_id"].astype(str).tolist()
@@ -189,7 +185,7 @@ def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, s
         if np.isfinite(stolen) and reg + stolen > 0:
             err[s["meter_id"]] = 100.0 * stolen / (reg + stolen)
     table["measured_error_pct"] = [err.get(m, np.nan) for m in electricity]
-    as_of = prep.local[-1].normalize()
+    as_of = prep.local[-1].tz_localize(None).normalize()
     verification_dates(table, acfg.verification, as_of).to_csv(out_dir / "verification.csv", index=False,
                                                                 float_format="%.4f")
     return {"alerts": int(len(found)), "water_leak_alerts": int((found["kind"] == "water_leak").sum())
