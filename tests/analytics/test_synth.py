@@ -27,7 +27,8 @@ def site():
 @pytest.fixture(scope="module")
 def anomalies(site):
     ids = [m.meter_id for m in site.meters if m.consumer_id and m.kind == MeterKind.ELECTRICITY]
-    return [Anomaly(ids[3 * k], p, 8 + k, 1.0 if p == "stopped" else 0.5) for k, p in enumerate(PATTERNS)]
+    return [Anomaly(ids[3 * k], p, 8 + k, 1.0 if p == "stopped" else 0.5,
+                    param=0b1111111 if p == "weekday_bypass" else 5) for k, p in enumerate(PATTERNS)]
 
 
 @pytest.fixture(scope="module")
