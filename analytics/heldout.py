@@ -138,8 +138,8 @@ def scenario(seed: int, cfg: ScenarioConfig | None = None) -> Scenario:
 def score_run(sc: Scenario, theft: TheftConfig) -> dict[str, Any]:
     """Counts of one run: per pattern, per look-alike, overall, group-meter faults."""
     suspects, _, _ = detect(sc.prep, theft, sc.equipment_w)
-    consumer = {s.meter_id: s for s in suspects if getattr(s, "kind", "consumer") != "group_meter_fault"}
-    gm_found = {s.meter_id: s for s in suspects if getattr(s, "kind", "consumer") == "group_meter_fault"}
+    consumer = {s.meter_id: s for s in suspects if s.kind != "group_meter_fault"}
+    gm_found = {s.meter_id: s for s in suspects if s.kind == "group_meter_fault"}
     truth_ids = set(sc.truth["meter_id"])
     rows = []
     for _, t in sc.truth.iterrows():

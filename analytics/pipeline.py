@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.attribution import WINDOWS, attribute_group, day_matrix, drop_t, season_fit
 from analytics.balances import GroupBalance, fill_gaps, group_balances
+from analytics.group_faults import find_group_faults
 from analytics.calendar import local_calendar, zone_of
 from analytics.hierarchy import BalanceUnit, balance_units
 from analytics.suspects import Suspect, tamper_suspects
@@ -138,14 +140,27 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
     hours = slice(None) if cutoff_day is None else slice(0, int(np.searchsorted(prep.day, cutoff_day)))
     bal = balances(prep, theft, equipment_w_by_group, hours)
     day, lh, wk = prep.day[hours], prep.local_hour[hours], prep.weekend[hours]
-    suspects: list[Suspect] = []
+    suspects: list[Suspect] = find_group_faults(bal, day, day_dates=prep.day_dates()) if theft.group_faults else []
     scores: dict[str, float] = {}
+    windows = _window_data(prep, bal, hours) if theft.method == "attribution" else None
     for b in bal:
         members = [m for m in b.unit.consumer_meter_ids if m in prep.row_of]
         if not members:
             continue
         rows = [prep.row_of[m] for m in members]
-        found, sc = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft)
+        if windows is None:
+            found, sc = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft)
+        else:  # attribution first; the hourly proportional search then explains what is left
+            found, sc, z, ok = _attribute(b, rows, members, windows, theft)
+            if theft.forward_families:
+                pos = {m: k for k, m in enumerate(members)}
+                known = [(pos[s.meter_id], s.anomaly_start_day, WINDOWS[s.window]) for s in found]
+                more, sc2 = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft, known)
+                # A meter hiding a share of what passes registers less than its season model says: its own drop
+                # must be significant too, or the hourly fit has only found somebody to absorb a leftover.
+                found += [s for s in more if max(drop_t(z[w][pos[s.meter_id]], ok, s.anomaly_start_day)
+                                                 for w in z) >= theft.drop_t_min]
+                sc = np.maximum(sc, sc2)
         suspects += found
         for m, s in zip(members, sc):
             scores[m] = max(scores.get(m, 0.0), float(s))
@@ -164,3 +179,35 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
             suspects.append(s)
         scores[s.meter_id] = max(scores.get(s.meter_id, 0.0), s.score)
     return suspects, scores, bal
+
+
+def _window_data(prep: Prepared, bal: list[GroupBalance], hours: slice) -> dict:
+    """Per local window: the day-summing matrix, every meter's window sums and the site's season index."""
+    day, lh = prep.day[hours], prep.local_hour[hours]
+    n_days = int(day.max()) + 1 if len(day) else 0
+    consumers = sorted({prep.row_of[m] for b in bal for m in b.unit.consumer_meter_ids if m in prep.row_of})
+    out = {"n_days": n_days, "windows": {}}
+    for w, span in WINDOWS.items():
+        mat = day_matrix(day, lh, span, n_days)
+        sums = np.asarray(mat.T @ prep.filled[:, hours].T).T
+        filled = np.asarray(mat.T @ prep.was_filled[:, hours].T.astype(float)).T
+        count = np.asarray(mat.sum(axis=0)).ravel()
+        index = sums[consumers].mean(axis=0) if consumers else np.zeros(n_days)
+        out["windows"][w] = {"mat": mat, "sums": sums, "filled": filled, "count": count, "index": index}
+    return out
+
+
+def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict, theft: TheftConfig):
+    """Attribution inputs of one group (:mod:`analytics.attribution`), then the attribution."""
+    u = b.unexplained_kwh
+    y, z = {}, {}
+    ok = np.ones(data["n_days"], dtype=bool)
+    for w, d in data["windows"].items():
+        have = d["mat"].T @ np.isfinite(u).astype(float)
+        y[w] = (d["mat"].T @ np.where(np.isfinite(u), u, 0.0)) * d["count"] / np.maximum(have, 1.0)
+        ok &= have >= 0.9 * d["count"]
+        ok &= d["filled"][rows].sum(axis=0) <= theft.bad_day_filled_share * len(rows) * np.maximum(d["count"], 1)
+    for w, d in data["windows"].items():
+        z[w] = season_fit(d["sums"][rows], d["index"], ok)
+    found, scores = attribute_group(b.unit.group_id, y, z, ok, members, theft)
+    return found, scores, z, ok

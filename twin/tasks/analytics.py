@@ -172,6 +172,12 @@ def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, suspects: pd.Dat
     forecast = month_forecast(prep.raw[rows], ids, hours, group_of, acfg.forecast, kind_of=kind_of)
     forecast.to_csv(out_dir / "forecasts.csv", index=False, float_format="%.4f")
     found = alerts(prep.raw[rows], ids, hours, kind_of, forecast, acfg.alerts)
+    faults = suspects[suspects["kind"] == "group_meter_fault"] if "kind" in suspects else suspects.iloc[0:0]
+    if len(faults):  # a faulty group meter is an alert of its own (and in suspects.csv with its kind)
+        extra = pd.DataFrame({"meter_id": faults["meter_id"], "date": faults["anomaly_start"],
+                              "kind": "group_meter_fault", "value": faults["stolen_kwh_per_day"], "limit": np.nan,
+                              "unit": "kWh/day", "message": faults["evidence"]})
+        found = pd.concat([found, extra], ignore_index=True) if len(found) else extra
     found.to_csv(out_dir / "alerts.csv", index=False, float_format="%.4f")
     electricity = [m for m in ids if kind_of[m] == "electricity"]
     daily_mean = np.nanmean(prep.raw[[prep.row_of[m] for m in electricity]], axis=1) * 24.0
@@ -179,7 +185,7 @@ def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, suspects: pd.Dat
     table["installed"] = meters.set_index("meter_id").reindex(electricity)["installed"].to_numpy() \
         if "installed" in meters.columns else acfg.meters_installed
     err = {}
-    for _, s in suspects.iterrows():
+    for _, s in suspects[suspects["kind"] != "group_meter_fault"].iterrows() if "kind" in suspects else []:
         reg = float(np.nanmean(prep.raw[prep.row_of[s["meter_id"]]]) * 24.0)
         stolen = float(s["stolen_kwh_per_day"]) if np.isfinite(s["stolen_kwh_per_day"]) else np.nan
         if np.isfinite(stolen) and reg + stolen > 0:
