@@ -154,7 +154,8 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
             found, sc, z, ok = _attribute(b, rows, members, windows, theft)
             if theft.forward_families:
                 pos = {m: k for k, m in enumerate(members)}
-                known = [(pos[s.meter_id], s.anomaly_start_day, WINDOWS[s.window]) for s in found]
+                # An attributed member may hide more than the window it was seen in: one column per part of the day.
+                known = [(pos[s.meter_id], s.anomaly_start_day, part) for s in found for part in _DAY_PARTS]
                 more, sc2 = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft, known)
                 # A meter hiding a share of what passes registers less than its season model says: its own drop
                 # must be significant too, or the hourly fit has only found somebody to absorb a leftover.
@@ -179,6 +180,10 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
             suspects.append(s)
         scores[s.meter_id] = max(scores.get(s.meter_id, 0.0), s.score)
     return suspects, scores, bal
+
+
+#: Parts of the local day an attributed member's hidden energy is fitted in (hour windows).
+_DAY_PARTS: tuple[tuple[int, int], ...] = ((0, 6), (6, 17), (17, 24))
 
 
 def _window_data(prep: Prepared, bal: list[GroupBalance], hours: slice) -> dict:

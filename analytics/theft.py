@@ -80,13 +80,13 @@ class TheftConfig:
     match_min: float = 0.3
     match_max: float = 1.6
     method: str = "attribution"
-    attribution_t_min: float = 5.0
+    attribution_t_min: float = 4.0
     beta_min: float = 0.4
     beta_max: float = 3.0
     bad_day_filled_share: float = 0.2
     forward_families: tuple[str, ...] = ("proportional",)
     group_faults: bool = True
-    drop_t_min: float = 3.0
+    drop_t_min: float = 2.5
 
 
 def _shift_stat(x: np.ndarray, mu: float, sigma: float, first: int) -> tuple[int, float]:
