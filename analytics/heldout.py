@@ -127,12 +127,22 @@ def scenario(seed: int, cfg: ScenarioConfig | None = None) -> Scenario:
         prep = prepare(read_dir(Path(tmp)), cfg.timezone)
     truth = pd.DataFrame({"meter_id": [a.meter_id for a in anomalies], "pattern": [a.pattern for a in anomalies],
                           "start_day": [a.start_day for a in anomalies],
-                          "group_id": [group_of[a.meter_id] for a in anomalies]})
+                          "group_id": [group_of[a.meter_id] for a in anomalies],
+                          "hidden_kwh_per_day": [_hidden_per_day(data, a, prep) for a in anomalies]})
     faults = pd.DataFrame({"group_id": [f.group_id for f in data.group_faults],
                            "meter_id": [f.meter_id for f in data.group_faults],
                            "start_day": [f.start_day for f in data.group_faults],
                            "error": [f.error for f in data.group_faults]})
     return Scenario(prep, truth, lookalike_frame(data.lookalikes), faults, data.equipment_w())
+
+
+def _hidden_per_day(data, a: Anomaly, prep: Prepared) -> float:
+    """Energy the anomaly hides per day from its start (truth minus registration, gaps left out)."""
+    k = data.consumer_meter_ids.index(a.meter_id)
+    reg = data.values[data.meter_ids.index(a.meter_id)]
+    hidden = np.maximum(data.true_kwh[k], 0.0) * (1.0 + data.meter_error[k]) - reg
+    on = (prep.day[: len(hidden)] >= a.start_day) & np.isfinite(hidden)
+    return float(np.nansum(hidden[on]) / max(prep.days - a.start_day, 1))
 
 
 def score_run(sc: Scenario, theft: TheftConfig) -> dict[str, Any]:
@@ -145,6 +155,7 @@ def score_run(sc: Scenario, theft: TheftConfig) -> dict[str, Any]:
     for _, t in sc.truth.iterrows():
         s = consumer.get(t["meter_id"])
         rows.append({"pattern": t["pattern"], "early": t["start_day"] < 7, "found": s is not None,
+                     "hidden": t["hidden_kwh_per_day"],
                      "start_error": abs(s.anomaly_start_day - t["start_day"]) if s is not None else np.nan})
     look = [{"kind": r["kind"], "flagged": r["meter_id"] in consumer} for _, r in sc.lookalikes.iterrows()]
     faults = [{"found": r["meter_id"] in gm_found,
@@ -176,6 +187,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                              "start_error_days_median": float(np.nanmedian(g["start_error"]))
                              if g["found"].any() else float("nan")}
                          for p, g in a.groupby("pattern")}
+    bands = pd.cut(a["hidden"], [-np.inf, 1.0, 2.0, 4.0, np.inf], labels=["< 1", "1-2", "2-4", ">= 4"])
+    out["by_hidden_kwh_per_day"] = {str(k): {"n": int(len(g)), "recall": float(g["found"].mean()) if len(g) else
+                                             float("nan")} for k, g in a.groupby(bands, observed=False)}
     out["by_lookalike"] = {k: {"n": int(len(g)), "flagged": int(g["flagged"].sum())} for k, g in look.groupby("kind")}
     return out
 
