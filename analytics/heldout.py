@@ -40,7 +40,7 @@ from scenarios.generators import make_district
 from scenarios.generators.district import DistrictConfig
 
 #: Seeds used while building and tuning the detector.
-TUNING_SEEDS: tuple[int, ...] = (1, 2, 3)
+TUNING_SEEDS: tuple[int, ...] = (1, 2, 3, 4, 5)
 #: Seeds never used while tuning: the held-out evaluation.
 HELDOUT_SEEDS: tuple[int, ...] = (7001, 7002, 7003)
 #: Patterns of the evaluation (reverse running is found from rejected readings, not here).
