@@ -13,9 +13,10 @@ consumer's — and both balances are corrected before consumers are examined.
 
 For each metered group with a metered parent, with ``X(d)`` its registered
 daily input and ``on(d) = [d ≥ τ]``, the daily unexplained imbalances are
-fitted as ``y_c = a_c − g·X·on`` and ``y_p = a_p + g·X·on`` for every ``τ``;
-the fault is reported when ``g`` is significant in both (``t ≥ t_min``) and
-the two separate estimates agree within ``ratio_max``. ``g = f/(1 − f)``: the
+fitted as ``y_c = a_c − g·X·on`` for every ``τ``; the fault is reported when
+``g`` is significant (``t ≥ t_min``) and
+the parent's own step over the ``window_days`` around ``τ`` is of the opposite sign,
+significant (``t_parent_min``) and within ``ratio_max`` of the group's. ``g = f/(1 − f)``: the
 meter reads ``100·f`` % low (high when negative).
 """
 
@@ -34,6 +35,8 @@ class GroupFaultConfig:
     """Settings of the group-meter fault test."""
 
     t_min: float = 8.0
+    t_parent_min: float = 4.0
+    window_days: int = 7
     ratio_max: float = 1.6
     min_error_pct: float = 1.5
     first_day: int = 7
@@ -59,6 +62,17 @@ def _step(y: np.ndarray, reg: np.ndarray, ok: np.ndarray) -> tuple[float, float]
     return float(coef[1]), float(coef[1] / np.sqrt(max(cov[1, 1], 1e-18)))
 
 
+def _local_step(y: np.ndarray, ok: np.ndarray, tau: int, k: int) -> tuple[float, float]:
+    """Mean of ``y`` over the ``k`` good days from ``tau`` minus the ``k`` before, and its t (day-to-day noise)."""
+    idx = np.flatnonzero(ok)
+    before, after = idx[idx < tau][-k:], idx[idx >= tau][:k]
+    if len(before) < 3 or len(after) < 3:
+        return 0.0, 0.0
+    d = float(y[after].mean() - y[before].mean())
+    noise = float(np.median(np.abs(np.diff(y[idx]))) * 1.4826 / np.sqrt(2.0)) + 1e-9
+    return d, d / (noise * np.sqrt(1.0 / len(before) + 1.0 / len(after)))
+
+
 def find_group_faults(bal: list[GroupBalance], day: np.ndarray, cfg: GroupFaultConfig | None = None,
                       day_dates: list[str] | None = None) -> list[Suspect]:
     """Group-meter faults; corrects the child's and the parent's ``unexplained_kwh`` in place.
@@ -82,18 +96,19 @@ def find_group_faults(bal: list[GroupBalance], day: np.ndarray, cfg: GroupFaultC
         ok = ok_x & ok_c & ok_p
         best = None
         for tau in range(cfg.first_day, n_days - cfg.first_day):
-            reg = x * (np.arange(n_days) >= tau)
-            diff = (yp - yc) / 2.0
-            g, t = _step(diff, reg, ok)
+            g, t = _step(-yc, x * (np.arange(n_days) >= tau), ok)
             if best is None or abs(t) > abs(best[1]):
                 best = (g, t, tau)
-        g, t, tau = best
-        reg = x * (np.arange(n_days) >= tau)
-        gc, tc = _step(-yc, reg, ok)
-        gp, tp = _step(yp, reg, ok)
-        if min(abs(tc), abs(tp)) < cfg.t_min or np.sign(gc) != np.sign(gp) or gc * gp <= 0:
+        g, tc, tau = best
+        if abs(tc) < cfg.t_min:
             continue
-        if max(abs(gc), abs(gp)) / max(min(abs(gc), abs(gp)), 1e-12) > cfg.ratio_max:
+        # The parent must step the other way by as much at the same day (a window of days around it, so that
+        # another fault or theft elsewhere under the parent does not blur it).
+        dc, _ = _local_step(yc, ok, tau, cfg.window_days)
+        dp, tp = _local_step(yp, ok, tau, cfg.window_days)
+        if dc * dp >= 0 or abs(tp) < cfg.t_parent_min:
+            continue
+        if max(abs(dc), abs(dp)) / max(min(abs(dc), abs(dp)), 1e-12) > cfg.ratio_max:
             continue
         f = g / (1.0 + g)
         if 100 * abs(f) < cfg.min_error_pct:
@@ -108,6 +123,6 @@ def find_group_faults(bal: list[GroupBalance], day: np.ndarray, cfg: GroupFaultC
                              f"group meter reads {100 * abs(f):.1f} % {'low' if f > 0 else 'high'} from {when}: "
                              f"its group's imbalance {'fell' if f > 0 else 'rose'} by {abs(np.mean(g * x[tau:])):.1f} "
                              f"kWh/day and the parent {parent.unit.group_id}'s {'rose' if f > 0 else 'fell'} by the "
-                             f"same (t = {tc:.0f} / {tp:.0f}); not a consumer's doing",
+                             f"same (t = {abs(tc):.0f} / {abs(tp):.0f}); not a consumer's doing",
                              kind="group_meter_fault"))
     return found
