@@ -3,15 +3,17 @@
 DOMAIN.md's rule — "if a consumer's profile changes and the imbalance stays
 flat, nothing is wrong; if the imbalance grows with it, it is theft, a magnet
 or a faulty meter" — applied per local day and window (the whole day; the
-evening 17:00–23:00), so that intermittent tampering (some evenings, fixed
-weekdays) is seen on the days it happens:
+evening 17:00–23:00; the night 0:00–6:00, where a home's base load is steady),
+so that intermittent tampering (some evenings, fixed weekdays) is seen on the
+days it happens:
 
 1. **Group excess** ``y_w(d)``: the group's unexplained imbalance in window
    ``w`` of day ``d`` (days with the group meter or many members missing are
    left out).
 2. **Each member's shortfall** ``z_iw(d)``: what it registered against a
    season and peer model, ``r_iw(d) ≈ a_i + c_i · M_w(d)``, fitted to the
-   member's own days; ``M_w`` is the mean registration of every consumer of
+   member's own days (leaving out its own large drops); ``M_w`` is the mean
+   registration of every consumer of
    the site in that window and day, so heating seasons, weather, weekends and
    holidays common to everybody are absorbed, whatever each member's share of
    heating (its ``c_i``).

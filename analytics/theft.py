@@ -1,5 +1,11 @@
 """Theft and faulty meters: which consumer's deviation explains the growth of the imbalance.
 
+With ``method = "attribution"`` (the default) the suspects come first from
+:mod:`analytics.attribution` (day by day, in local windows, against a season
+and peer model), and :func:`detect_group` below then runs with the
+proportional family only, on what the attributed members leave (docs/analytics.md).
+With ``method = "forward"`` it runs alone, as described here:
+
 Unsupervised, per balance group (DOMAIN.md: "if a consumer's profile changes
 and the imbalance stays flat, nothing is wrong; if the imbalance grows with
 it, it is theft, a magnet or a faulty meter"):
