@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.attribution import WINDOWS, attribute_group, day_matrix, drop_t, season_fit
-from analytics.balances import GroupBalance, fill_gaps, group_balances
+from analytics.balances import GroupBalance, fill_gaps_rows, group_balances
 from analytics.group_faults import find_group_faults
 from analytics.calendar import local_calendar, zone_of
 from analytics.hierarchy import BalanceUnit, balance_units
@@ -75,6 +75,38 @@ class Prepared:
         return [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(self.days)]
 
 
+_HOUR_NS = 3_600_000_000_000
+_CHUNK = 2_000_000
+
+
+def dense_hourly(data, ids: list[str]) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The readings as an (n, H) matrix over the hours of all readings, NaN where missing.
+
+    The same as ``data.hourly()``, built chunk by chunk so that no temporary
+    as long as the readings (22 million for 10,000 meters × 90 days) is made:
+    the matrix itself is the only large allocation.
+    """
+    readings = data.readings
+    col = readings["meter_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype) and [str(c) for c in col.cat.categories] == ids:
+        codes = col.cat.codes.to_numpy()
+    else:
+        codes = pd.Index(ids).get_indexer(col.astype(str))
+    ns = readings["timestamp"].array.asi8 if len(readings) else np.zeros(0, dtype=np.int64)
+    values = readings["value"].to_numpy(dtype=np.float64)
+    if len(ns) == 0:
+        return pd.DatetimeIndex([], tz="UTC"), np.full((len(ids), 0), np.nan)
+    h0, h1 = int(ns.min()) // _HOUR_NS, int(ns.max()) // _HOUR_NS + 1
+    out = np.full((len(ids), h1 - h0), np.nan)
+    for lo in range(0, len(ns), _CHUNK):
+        c = codes[lo:lo + _CHUNK]
+        h = ns[lo:lo + _CHUNK] // _HOUR_NS - h0
+        ok = c >= 0
+        out[c[ok], h[ok]] = values[lo:lo + _CHUNK][ok]
+    index = pd.DatetimeIndex(np.arange(h0, h1, dtype=np.int64) * _HOUR_NS, tz="UTC")
+    return index, out
+
+
 def prepare(data, zone) -> Prepared:
     """Dense hourly arrays of every meter on the local calendar.
 
@@ -85,12 +117,7 @@ def prepare(data, zone) -> Prepared:
     """
     meters = data.meters.copy()
     ids = [str(m) for m in meters["meter_id"]]
-    present, hours, raw_present = data.hourly()
-    row_present = {m: k for k, m in enumerate(present)}
-    raw = np.full((len(ids), len(hours)), np.nan)
-    for k, m in enumerate(ids):
-        if m in row_present:
-            raw[k] = raw_present[row_present[m]]
+    hours, raw = dense_hourly(data, ids)
     zone = zone_of(zone)
     cal = local_calendar(hours, zone)
     local, day, local_hour, weekend, local_date = cal.local, cal.day, cal.local_hour, cal.weekend, cal.local_date
@@ -109,11 +136,9 @@ def prepare(data, zone) -> Prepared:
         ok = (col >= 0) & (row >= 0)
         zero[row[ok], col[ok]] = True
     consumer = meters["customer_id"].fillna("").astype(str).str.strip() != ""
-    filled, was = raw.copy(), np.zeros(raw.shape, dtype=bool)
-    rows = np.flatnonzero(consumer.to_numpy())
-    if len(rows):
-        f, w = fill_gaps(raw[rows], local_hour, zero[rows])
-        filled[rows], was[rows] = f, w & ~zero[rows]
+    filled = raw.copy()
+    was = fill_gaps_rows(filled, np.flatnonzero(consumer.to_numpy()), local_hour, zero) & ~zero
+    del zero
     units = balance_units(meters, data.groups)
     return Prepared(meters=meters, groups=data.groups, meter_ids=ids, row_of=row_of, hours_utc=hours,
                     local=pd.DatetimeIndex(local), raw=raw, filled=filled, was_filled=was, day=day,
@@ -192,10 +217,19 @@ def _window_data(prep: Prepared, bal: list[GroupBalance], hours: slice) -> dict:
     n_days = int(day.max()) + 1 if len(day) else 0
     consumers = sorted({prep.row_of[m] for b in bal for m in b.unit.consumer_meter_ids if m in prep.row_of})
     out = {"n_days": n_days, "windows": {}}
+    values, was = prep.filled[:, hours], prep.was_filled[:, hours]
+    bounds = np.searchsorted(day, np.arange(n_days + 1))
     for w, span in WINDOWS.items():
         mat = day_matrix(day, lh, span, n_days)
-        sums = np.asarray(mat.T @ prep.filled[:, hours].T).T
-        filled = np.asarray(mat.T @ prep.was_filled[:, hours].T.astype(float)).T
+        sums = np.zeros((values.shape[0], n_days))
+        filled = np.zeros((values.shape[0], n_days))
+        for d in range(n_days):  # day by day: no full-size temporary
+            cols = bounds[d] + np.flatnonzero((lh[bounds[d]:bounds[d + 1]] >= span[0])
+                                              & (lh[bounds[d]:bounds[d + 1]] < span[1]))
+            if len(cols):
+                sums[:, d] = values[:, cols[0]:cols[-1] + 1].sum(axis=1) if np.all(np.diff(cols) == 1) \
+                    else values[:, cols].sum(axis=1)
+                filled[:, d] = was[:, cols].sum(axis=1)
         count = np.asarray(mat.sum(axis=0)).ravel()
         index = sums[consumers].mean(axis=0) if consumers else np.zeros(n_days)
         out["windows"][w] = {"mat": mat, "sums": sums, "filled": filled, "count": count, "index": index}

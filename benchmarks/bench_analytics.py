@@ -74,8 +74,10 @@ def main() -> None:
     t0 = time.perf_counter()
     imported = read_dir(out)
     t1 = time.perf_counter()
+    m1 = _rss_gb()
     prep = prepare(imported, ZONE)
     t2 = time.perf_counter()
+    m2 = _rss_gb()
     suspects, _, _ = detect(prep, TheftConfig(), {})
     t3 = time.perf_counter()
     total = t3 - t0
@@ -90,8 +92,9 @@ def main() -> None:
     faults = sum(1 for s in suspects if s.kind == "group_meter_fault")
     print(f"readings: {rows:,}")
     print(f"reference pandas.read_csv:        {t_ref:6.1f} s")
-    print(f"import + validation (read_dir):   {t1 - t0:6.1f} s  ({(t1 - t0) / t_ref:.2f}x read_csv)")
-    print(f"dense arrays, local calendar:     {t2 - t1:6.1f} s")
+    print(f"import + validation (read_dir):   {t1 - t0:6.1f} s  ({(t1 - t0) / t_ref:.2f}x read_csv), "
+          f"peak so far {m1:.2f} GB")
+    print(f"dense arrays, local calendar:     {t2 - t1:6.1f} s  peak so far {m2:.2f} GB")
     print(f"balances + faults + detector:     {t3 - t2:6.1f} s  ({len(suspects) - faults} suspects, "
           f"{faults} group-meter faults)")
     print(f"total: {total:.1f} s ({total / 20.0:.2f} of the 20 s target; {total / t_ref:.2f}x read_csv); "

@@ -52,7 +52,8 @@ def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[A
 
     site = pipeline.build_site(cfg.site, int(cfg.seed))
     sim = acfg.simulated
-    synth_cfg = SynthConfig(days=sim.days, start=sim.start, gap_share=sim.gap_share, water_leak_share=0.05)
+    synth_cfg = SynthConfig(days=sim.days, start=sim.start, gap_share=sim.gap_share, water_leak_share=0.05,
+                            timezone=acfg.timezone or "")
     consumer_meters = [m.meter_id for m in site.meters
                        if m.consumer_id and m.kind.value == "electricity"]
     group_of = {m.meter_id: m.group_id for m in site.meters}
