@@ -19,8 +19,8 @@ from scenarios.generators import make_ieee_eu_lv_site  # noqa: E402
 from scenarios.site_io import validate_site  # noqa: E402
 from scenarios.sources.dss_site import read_dss  # noqa: E402
 
-#: Minutes of the OpenDSS day compared (the morning and its first peak; the full day is test_opendss_validation).
-MINUTES = 480
+#: Minutes of the OpenDSS day compared (the night and early morning; the full day is test_opendss_validation).
+MINUTES = 180
 
 SMALL_FEEDER = """clear
 New circuit.small basekv=10 pu=1.02 isc3=2000 isc1=1500
