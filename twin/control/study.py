@@ -22,6 +22,7 @@ from scenarios.errors import InputError
 from twin import pipeline
 from twin.control.closed_loop import ControlPlan, StrategyRun, run_strategy
 from twin.control.config import DRConfig
+from twin.control.forecast import LoadForecast, build_forecast, forecast_error, phase_weights
 from twin.control.latency import fixed_latency, site_latency
 from twin.control.tariffs import Tariff
 from twin.control.validation import check_thresholds
@@ -42,6 +43,8 @@ class Study:
         rating_kva: Transformer rating.
         latency_source: Where the command delays come from.
         mesh_summary: Key figures of the mesh_sim run (``latency.source=mesh``).
+        ambient_c: (T,) outdoor temperature (transformer thermal model).
+        forecast_error: Error figures of the operator's forecast (after the uncontrolled run).
     """
 
     site: Any
@@ -54,6 +57,8 @@ class Study:
     rating_kva: float
     latency_source: str
     mesh_summary: dict[str, Any]
+    ambient_c: np.ndarray | None = None
+    forecast_error: dict[str, float] | None = None
 
 
 def start_time(year: int, day_of_year: int) -> datetime:
@@ -131,11 +136,33 @@ def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -
     order = np.random.default_rng([seed, 5]).permutation(n)
     rank = np.empty(n, dtype=int)
     rank[order] = np.arange(n)
+    hp = fleet.homes
+    green_rated = fleet.tank.kw + fleet.ev.kw + 2.0 * (np.asarray(hp.has_washer) | np.asarray(hp.has_dishwasher))
     plan = ControlPlan(cfg=dr, peak=np.asarray(zones.peak, dtype=bool), cheapest=np.asarray(zones.cheapest, dtype=bool),
-                       threshold_kw=threshold, hops=np.asarray(hops, dtype=int), latency=latency, rank=rank, seed=seed)
+                       threshold_kw=threshold, hops=np.asarray(hops, dtype=int), latency=latency, rank=rank, seed=seed,
+                       green_rated_kw=np.asarray(green_rated, dtype=float))
     return Study(site=site, fleet=fleet, engine=engine, plan=plan, tariff=tariff, start=start,
                  zone_names=np.asarray(zones.name), rating_kva=float(network.transformer.sn_kva),
-                 latency_source=latency.source, mesh_summary=mesh_summary)
+                 latency_source=latency.source, mesh_summary=mesh_summary,
+                 ambient_c=np.asarray(fleet.weather.temp_c[:minutes], dtype=float))
+
+
+def make_forecast(study: Study, none_run: StrategyRun, error_scale: float = 1.0, stream: int = 0) -> LoadForecast:
+    """The operator's forecast built from the twin's uncontrolled run (``error_scale`` × the configured error)."""
+    from dataclasses import replace
+
+    dr = study.plan.cfg
+    cfg = replace(dr.forecast, error_pct=dr.forecast.error_pct * error_scale)
+    weights = phase_weights([c.phase for c in study.site.consumers])
+    rng = np.random.default_rng([study.plan.seed, 21, stream])
+    return build_forecast(cfg, none_run.p_kw, none_run.p_kw_by_class["GREEN"], none_run.p_kw_by_class["YELLOW"],
+                          none_run.phase_loading_pct, weights, rng)
+
+
+def attach_forecast(study: Study, none_run: StrategyRun) -> None:
+    """Gives the plan its forecast and records the forecast's error against the uncontrolled run."""
+    study.plan.forecast = make_forecast(study, none_run)
+    study.forecast_error = forecast_error(study.plan.forecast, none_run.phase_loading_pct)
 
 
 def run_study(study: Study, jobs: list[tuple[str, float]],
@@ -154,6 +181,8 @@ def run_study(study: Study, jobs: list[tuple[str, float]],
     runs = []
     for job in jobs:
         runs.append(run_strategy(study.fleet, study.engine, study.plan, *job))
+        if job[0] == "none" and study.plan.forecast is None:
+            attach_forecast(study, runs[-1])
         if done is not None:
             done(runs[-1])
     return runs
