@@ -165,6 +165,9 @@ class DRConfig:
             dishwasher, EV charger) are switched.
         strategies: Strategies to compare, from ``none``, ``dr``, ``dlm``, ``combined``.
         sweep: Participation rates of the combined-strategy sweep (empty: no sweep).
+        sweep_strategies: Strategies swept (``combined`` always; add ``dr``/``dlm``
+            to answer the participation question for them too, at one closed
+            loop per rate each).
         ev_deadline_override: The EV charger overrides a GREEN shed (central or
             local) once the car needs all its remaining plug-in time, less
             ``ev_deadline_margin_min``, to charge by departure.
@@ -189,6 +192,7 @@ class DRConfig:
     control_green: bool = True
     strategies: list[str] = field(default_factory=lambda: list(STRATEGIES))
     sweep: list[float] = field(default_factory=lambda: [round(0.1 * k, 1) for k in range(11)])
+    sweep_strategies: list[str] = field(default_factory=lambda: ["combined"])
     ev_deadline_override: bool = True
     ev_deadline_margin_min: int = 30
     year: int = 2026

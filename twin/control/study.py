@@ -45,6 +45,7 @@ class Study:
         mesh_summary: Key figures of the mesh_sim run (``latency.source=mesh``).
         ambient_c: (T,) outdoor temperature (transformer thermal model).
         forecast_error: Error figures of the operator's forecast (after the uncontrolled run).
+        none_run: The uncontrolled run the forecast and the bound are built from.
     """
 
     site: Any
@@ -59,6 +60,7 @@ class Study:
     mesh_summary: dict[str, Any]
     ambient_c: np.ndarray | None = None
     forecast_error: dict[str, float] | None = None
+    none_run: StrategyRun | None = None
 
 
 def start_time(year: int, day_of_year: int) -> datetime:
@@ -161,6 +163,7 @@ def make_forecast(study: Study, none_run: StrategyRun, error_scale: float = 1.0,
 
 def attach_forecast(study: Study, none_run: StrategyRun) -> None:
     """Gives the plan its forecast and records the forecast's error against the uncontrolled run."""
+    study.none_run = none_run
     study.plan.forecast = make_forecast(study, none_run)
     study.forecast_error = forecast_error(study.plan.forecast, none_run.phase_loading_pct)
 
