@@ -44,6 +44,7 @@ class ControlPlan:
         forecast: The operator's load forecast (set from the uncontrolled run
             before the controlled runs; needed by ``central.mode=forecast``).
         green_rated_kw: (n,) installed GREEN power of each home.
+        phase_weight: (n, 3) share of each home on the phases.
     """
 
     cfg: DRConfig
@@ -56,6 +57,7 @@ class ControlPlan:
     seed: int
     forecast: LoadForecast | None = None
     green_rated_kw: np.ndarray | None = None
+    phase_weight: np.ndarray | None = None
 
     def participants(self, participation: float) -> np.ndarray:
         """(n,) bool, the homes taking part at ``participation``."""
@@ -121,6 +123,19 @@ class StrategyRun:
     variant: str = ""
 
 
+def plan_forecast(plan: ControlPlan, none_run: StrategyRun, error_scale: float = 1.0, stream: int = 0) -> LoadForecast:
+    """The operator's forecast from the uncontrolled run (``error_scale`` × the configured error)."""
+    from dataclasses import replace
+
+    from twin.control.forecast import build_forecast
+
+    fc = plan.cfg.forecast
+    cfg = replace(fc, error_pct=fc.error_pct * error_scale)
+    rng = np.random.default_rng([plan.seed, 21, stream])
+    return build_forecast(cfg, none_run.p_kw, none_run.p_kw_by_class["GREEN"], none_run.p_kw_by_class["YELLOW"],
+                          none_run.phase_loading_pct, plan.phase_weight, rng)
+
+
 def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, strategy: str,
                  participation: float, latency: LatencyModel | None = None, forecast: LoadForecast | None = None,
                  variant: str = "") -> StrategyRun:
@@ -151,7 +166,8 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
     if strategy in ("dr", "combined"):
         if cfg.central.mode == "forecast":
             if forecast is None:
-                raise ValueError("run_strategy: central.mode=forecast needs plan.forecast (run 'none' first)")
+                # The operator's forecast comes from the twin's uncontrolled run of the same day.
+                plan.forecast = forecast = plan_forecast(plan, run_strategy(fleet_template, engine, plan, "none", 0.0))
             central = ForecastDR(cfg.central, cfg.guard, part, plan.hops, latency, forecast, plan.green_rated_kw, rng,
                                  plan.rank)
             central_dev = np.array([d in cfg.central.yellow_devices for d in YELLOW_DEVICES])

@@ -20,9 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from grid_model.households.fleet import HouseholdFleet
 from scenarios.errors import InputError
 from twin import pipeline
-from twin.control.closed_loop import ControlPlan, StrategyRun, run_strategy
+from twin.control.closed_loop import ControlPlan, StrategyRun, plan_forecast, run_strategy
 from twin.control.config import DRConfig
-from twin.control.forecast import LoadForecast, build_forecast, forecast_error, phase_weights
+from twin.control.forecast import LoadForecast, forecast_error, phase_weights
 from twin.control.latency import fixed_latency, site_latency
 from twin.control.tariffs import Tariff
 from twin.control.validation import check_thresholds
@@ -142,7 +142,8 @@ def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -
     green_rated = fleet.tank.kw + fleet.ev.kw + 2.0 * (np.asarray(hp.has_washer) | np.asarray(hp.has_dishwasher))
     plan = ControlPlan(cfg=dr, peak=np.asarray(zones.peak, dtype=bool), cheapest=np.asarray(zones.cheapest, dtype=bool),
                        threshold_kw=threshold, hops=np.asarray(hops, dtype=int), latency=latency, rank=rank, seed=seed,
-                       green_rated_kw=np.asarray(green_rated, dtype=float))
+                       green_rated_kw=np.asarray(green_rated, dtype=float),
+                       phase_weight=phase_weights([c.phase for c in site.consumers]))
     return Study(site=site, fleet=fleet, engine=engine, plan=plan, tariff=tariff, start=start,
                  zone_names=np.asarray(zones.name), rating_kva=float(network.transformer.sn_kva),
                  latency_source=latency.source, mesh_summary=mesh_summary,
@@ -151,14 +152,7 @@ def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -
 
 def make_forecast(study: Study, none_run: StrategyRun, error_scale: float = 1.0, stream: int = 0) -> LoadForecast:
     """The operator's forecast built from the twin's uncontrolled run (``error_scale`` × the configured error)."""
-    from dataclasses import replace
-
-    dr = study.plan.cfg
-    cfg = replace(dr.forecast, error_pct=dr.forecast.error_pct * error_scale)
-    weights = phase_weights([c.phase for c in study.site.consumers])
-    rng = np.random.default_rng([study.plan.seed, 21, stream])
-    return build_forecast(cfg, none_run.p_kw, none_run.p_kw_by_class["GREEN"], none_run.p_kw_by_class["YELLOW"],
-                          none_run.phase_loading_pct, weights, rng)
+    return plan_forecast(study.plan, none_run, error_scale, stream)
 
 
 def attach_forecast(study: Study, none_run: StrategyRun) -> None:
