@@ -169,7 +169,7 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
                 # The operator's forecast comes from the twin's uncontrolled run of the same day.
                 plan.forecast = forecast = plan_forecast(plan, run_strategy(fleet_template, engine, plan, "none", 0.0))
             central = ForecastDR(cfg.central, cfg.guard, part, plan.hops, latency, forecast, plan.green_rated_kw, rng,
-                                 plan.rank)
+                                 plan.rank, fleet.tank.kw > 0)
             central_dev = np.array([d in cfg.central.yellow_devices for d in YELLOW_DEVICES])
         else:
             central = CentralDR(cfg.central, cfg.guard, part, plan.hops, latency, plan.peak, rng)

@@ -74,6 +74,11 @@ class CentralDRConfig:
         green_max_off_min: A home's GREEN off longer than this is swapped for
             fresh homes when they can take its place.
         max_swaps_per_min: Such swaps per phase and minute.
+        tank_max_off_min: GREEN of a home with a water heater is released after
+            this long (rebound counted): a shed tank that is drawn on runs cold
+            (0: no such limit; tried at 30-60 min, it traded a few hundred
+            comfort home-minutes for many more minutes over rating).
+        tank_rest_min: ... and may not be shed again for this long.
         yellow_devices: YELLOW circuits the central shed switches (not the
             kettle or microwave: a lost boil is energy not served).
         dlm_arm_hold_min: (``combined``) local DLM is armed on a phase for this
@@ -97,6 +102,8 @@ class CentralDRConfig:
     rebound_factor: float = 1.5
     green_max_off_min: int = 90
     max_swaps_per_min: int = 3
+    tank_max_off_min: int = 0
+    tank_rest_min: int = 0
     yellow_devices: list[str] = field(default_factory=lambda: ["hvac", "fridge"])
     dlm_arm_hold_min: int = 30
     refresh_min: int = 15

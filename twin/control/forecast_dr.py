@@ -65,11 +65,14 @@ class ForecastDR:
         rng: Stream of the radio draws.
         rank: (n,) participation order (ties of shed time go to the lowest rank,
             so a larger participation adds homes behind the ones a smaller one uses).
+        green_comfort_risk: (n,) bool, homes whose GREEN includes a water heater (a shed tank may
+            run cold): GREEN is shed in the other homes first.
     """
 
     def __init__(self, cfg: CentralDRConfig, guard: GuardConfig, participants: np.ndarray, hops: np.ndarray,
                  latency: LatencyModel, forecast: LoadForecast, green_rated_kw: np.ndarray,
-                 rng: np.random.Generator, rank: np.ndarray | None = None) -> None:
+                 rng: np.random.Generator, rank: np.ndarray | None = None,
+                 green_comfort_risk: np.ndarray | None = None) -> None:
         self.cfg, self.guard, self.latency, self.rng = cfg, guard, latency, rng
         self.part = np.asarray(participants, dtype=bool)
         self.hops, self.fc = np.asarray(hops), forecast
@@ -77,12 +80,14 @@ class ForecastDR:
         n = len(self.part)
         self.phase = np.argmax(forecast.phase_weight, axis=1)
         self.order = np.arange(n) if rank is None else np.asarray(rank)
+        self.risk = np.zeros(n, dtype=int) if green_comfort_risk is None else np.asarray(green_comfort_risk, dtype=int)
         # Commanded (operator) state.
         self.c_green = np.zeros(n, dtype=bool)
         self.c_yellow = np.zeros(n, dtype=bool)
         self.green_since = np.full(n, -1, dtype=int)
         self.yellow_since = np.full(n, -1, dtype=int)
         self.rest_until = np.zeros(n, dtype=int)
+        self.green_rest_until = np.zeros(n, dtype=int)
         self.cum_green = np.zeros(n, dtype=int)
         self.cum_yellow = np.zeros(n, dtype=int)
         self.arm_until = np.full(3, -1, dtype=int)
@@ -105,15 +110,27 @@ class ForecastDR:
         self.shortfall_minutes = 0
 
     # ------------------------------------------------------------------ operator
-    def _pick(self, cand: np.ndarray, est: np.ndarray, cum: np.ndarray, need: float) -> np.ndarray:
-        """Candidates (least shed so far, then participation order) until their estimate covers ``need``."""
+    def _pick(self, cand: np.ndarray, est: np.ndarray, cum: np.ndarray, need: float,
+              risk: np.ndarray | None = None) -> np.ndarray:
+        """Candidates (lowest comfort risk, least shed so far, participation order) until they cover ``need``."""
         idx = np.flatnonzero(cand)
         if idx.size == 0 or need <= 0:
             return idx[:0]
-        idx = idx[np.lexsort((self.order[idx], cum[idx]))]
+        r = np.zeros(idx.size, dtype=int) if risk is None else risk[idx]
+        idx = idx[np.lexsort((self.order[idx], cum[idx], r))]
         cover = np.cumsum(est[idx])
         k = int(np.searchsorted(cover, need - 1e-9)) + 1
         return idx[:k]
+
+    def _shed_green(self, cand: np.ndarray, g_est: np.ndarray, need: float, t: int, changed: np.ndarray,
+                    effect: np.ndarray, ph: int) -> float:
+        """Sheds GREEN of ``cand`` homes until ``need`` is covered; returns what is left of it."""
+        pick = self._pick(cand, g_est, self.cum_green, need, self.risk)
+        self.c_green[pick] = True
+        self.green_since[pick] = t
+        changed[pick] = True
+        effect[ph] += g_est[pick].sum()
+        return need - float(g_est[pick].sum())
 
     def _rebound_kw(self, homes: np.ndarray, t: int) -> np.ndarray:
         """Expected draw of released homes: rated GREEN power of what was deferred, at least the forecast."""
@@ -152,18 +169,28 @@ class ForecastDR:
                 back = float((y_est[due & (self.phase == ph)] * cfg.rebound_factor).sum())
                 need[ph] += back
                 effect[ph] -= back
+        # GREEN of homes with a water heater comes back after ``tank_max_off_min`` (a tank drawn on while shed runs
+        # cold), with its rebound counted and a rest of ``tank_rest_min`` before it may be shed again.
+        tank_due = self.c_green & (self.risk > 0) & (t - self.green_since >= cfg.tank_max_off_min) \
+            if cfg.tank_max_off_min > 0 else np.zeros_like(self.c_green)
+        if tank_due.any():
+            back_kw = self._rebound_kw(np.flatnonzero(tank_due), t)
+            self.c_green[tank_due] = False
+            self.green_rest_until[tank_due] = t + cfg.tank_rest_min
+            changed |= tank_due
+            for ph in range(3):
+                back = float(back_kw[self.phase[tank_due] == ph].sum())
+                need[ph] += back
+                effect[ph] -= back
         on_any = False
         for ph in range(3):
             here = self.part & (self.phase == ph)
             if need[ph] > 0:
                 on_any = True
+                # GREEN first (homes without a water heater before the others), then YELLOW thermal circuits.
+                free = here & ~self.c_green & (g_est > 0.05) & (t >= self.green_rest_until)
                 if cfg.shed_green:
-                    pick = self._pick(here & ~self.c_green & (g_est > 0.05), g_est, self.cum_green, need[ph])
-                    self.c_green[pick] = True
-                    self.green_since[pick] = t
-                    changed[pick] = True
-                    need[ph] -= g_est[pick].sum()
-                    effect[ph] += g_est[pick].sum()
+                    need[ph] = self._shed_green(free, g_est, need[ph], t, changed, effect, ph)
                 if cfg.shed_yellow and need[ph] > 0:
                     cand = here & ~self.c_yellow & (t >= self.rest_until) & (y_est > 0.05)
                     pick = self._pick(cand, y_est, self.cum_yellow, need[ph])
@@ -192,7 +219,9 @@ class ForecastDR:
                     elif late and swaps < cfg.max_swaps_per_min:
                         # Swap: fresh homes take the overdue one's share (its rebound included).
                         swaps += 1
-                        fresh = self._pick(here & ~self.c_green & (g_est > 0.05), g_est, self.cum_green, r)
+                        fresh = self._pick(here & ~self.c_green & (g_est > 0.05) & (t >= self.green_rest_until), g_est,
+                                           self.cum_green, r,
+                                           self.risk)
                         if fresh.size and g_est[fresh].sum() >= r:
                             self.c_green[fresh] = True
                             self.green_since[fresh] = t
