@@ -49,6 +49,11 @@ from scipy.optimize import linprog
 #: Objective weights: overload (kW·min), comfort excess (kW·min), kettle/microwave dropped (kW·min),
 #: GREEN waiting (kW·min per minute, prefers serving early), GREEN pending at the end.
 W_OVER, W_COMFORT, W_ENS, W_WAIT, W_PENDING = 1000.0, 1.0, 5.0, 1e-3, 10.0
+#: Below the rating, load above these shares of it is penalised (kW·min) with these weights: a convex,
+#: piecewise-linear stand-in for the I² heating, so the schedule is flat where flexibility allows
+#: (cooler oil and hot spot), without costing comfort (weights below W_COMFORT).
+METHOD = "highs"
+TIERS: tuple[tuple[float, float], ...] = ((0.8, 0.05), (0.9, 0.2))
 
 
 @dataclass
@@ -107,38 +112,43 @@ def solve_phase(flex: PhaseFlex, yellow_max_off_min: int, decay_per_min: float) 
     """
     T = len(flex.fixed_kw)
     # Variable blocks: u (GREEN served), Q (backlog), y (thermal), D (deficit), f (off share), e (comfort
-    # excess), o (over), s (events dropped).
-    nb = 8
-    U, Q, Y, D, F, E, O, S = (np.arange(T) + k * T for k in range(nb))
+    # excess), o (over), s (events dropped), h, k (load above the two tiers).
+    nb = 10
+    U, Q, Y, D, F, E, O, S, H, K = (np.arange(T) + k * T for k in range(nb))
     eye = sp.identity(T, format="csr")
     lag = sp.diags([np.ones(T - 1)], [-1], shape=(T, T), format="csr")
 
     def row(**blocks) -> sp.csr_matrix:
         m = next(iter(blocks.values())).shape[0]
-        return sp.hstack([blocks.get(k, sp.csr_matrix((m, T))) for k in "UQYDFEOS"], format="csr")
+        return sp.hstack([blocks.get(k, sp.csr_matrix((m, T))) for k in "UQYDFEOSHK"], format="csr")
 
     a, b, kb = flex.green_kw, flex.thermal_kw, flex.event_kw
     a_eq = sp.vstack([row(U=eye, Q=eye - lag), row(Y=eye, D=eye - (1 - decay_per_min) * lag)], format="csr")
     b_eq = np.concatenate([a, b])
     w = max(int(yellow_max_off_min), 1)
     win = sp.diags([np.ones(T - k) for k in range(w + 1)], [-k for k in range(w + 1)], shape=(T, T), format="csr")
+    free = flex.cap_kw - flex.fixed_kw - kb
     a_ub = sp.vstack([row(Y=-eye, F=-sp.diags(b)), row(D=eye, E=-eye), row(U=eye, Y=eye, S=-eye, O=-eye),
-                      row(F=win[w:])], format="csr")
-    b_ub = np.concatenate([-b, np.full(T, flex.comfort_reserve_kwmin), flex.cap_kw - flex.fixed_kw - kb,
-                           np.full(T - w, float(w))])
+                      row(F=win[w:]), row(U=eye, Y=eye, S=-eye, H=-eye), row(U=eye, Y=eye, S=-eye, K=-eye)],
+                     format="csr")
+    (f1, w1), (f2, w2) = TIERS
+    b_ub = np.concatenate([-b, np.full(T, flex.comfort_reserve_kwmin), free, np.full(T - w, float(w)),
+                           free - (1 - f1) * flex.cap_kw, free - (1 - f2) * flex.cap_kw])
     c = np.zeros(nb * T)
     c[Q] = W_WAIT
     c[Q[-1]] += W_PENDING
     c[E] = W_COMFORT
     c[O] = W_OVER
     c[S] = W_ENS
+    c[H] = w1
+    c[K] = w2
     bounds = np.zeros((nb * T, 2))
     bounds[:, 1] = np.inf
     bounds[U, 1] = max(flex.green_max_kw, float(a.max(initial=0.0)))
     bounds[Y, 1] = max(flex.thermal_max_kw, float(b.max(initial=0.0)))
     bounds[F, 1] = 1.0
     bounds[S, 1] = kb
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=METHOD)
     if res.status != 0:
         raise RuntimeError(f"optimal bound: HiGHS did not solve the programme ({res.message})")
     x = res.x
@@ -255,3 +265,36 @@ def bound_inputs(study) -> dict:
             "thermal_rated_kw": (fleet.yellow_rating_kw[:, 0] + fleet.yellow_rating_kw[:, 1]) * thermal_on,
             "yellow_max_off_min": dr.guard.yellow_max_off_min,
             "decay_per_min": 1.0 / (60.0 * hh.building_time_constant_h)}
+
+
+@dataclass
+class UncontrolledRun:
+    """What the programme reads from the uncontrolled run (a small, picklable copy)."""
+
+    p_kw: np.ndarray
+    p_kw_by_class: dict[str, np.ndarray]
+    phase_loading_pct: np.ndarray
+    p_trafo_kw: np.ndarray
+
+
+def bounds_for(none_run, participants: list[np.ndarray], participations: list[float],
+               inputs: dict) -> list[BoundResult]:
+    """The bound at several participations (one call, so it can run in a worker process)."""
+    return [optimal_bound(none_run, m, participation=p, **inputs) for m, p in zip(participants, participations)]
+
+
+def start_bounds(none_run, participants: list[np.ndarray], participations: list[float], inputs: dict):
+    """Starts :func:`bounds_for` in one worker process (the closed loops use one core; the LPs take the other).
+
+    Returns:
+        A future whose ``result()`` is the list of :class:`BoundResult`.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    slim = UncontrolledRun(p_kw=none_run.p_kw, p_kw_by_class={k: none_run.p_kw_by_class[k] for k in ("GREEN", "YELLOW")},
+                           phase_loading_pct=none_run.phase_loading_pct, p_trafo_kw=none_run.p_trafo_kw)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    future = pool.submit(bounds_for, slim, participants, participations, inputs)
+    pool.shutdown(wait=False)
+    return future

@@ -79,6 +79,8 @@ class ForecastDR:
         self.green_rated = np.asarray(green_rated_kw, dtype=float)
         n = len(self.part)
         self.phase = np.argmax(forecast.phase_weight, axis=1)
+        # Minutes in which each home's forecast has GREEN running, cumulated (rebound estimate).
+        self._active_cum = np.cumsum(forecast.home_green_kw > 0.05, axis=1, dtype=np.int32)
         self.order = np.arange(n) if rank is None else np.asarray(rank)
         self.risk = np.zeros(n, dtype=int) if green_comfort_risk is None else np.asarray(green_comfort_risk, dtype=int)
         # Commanded (operator) state.
@@ -134,13 +136,13 @@ class ForecastDR:
 
     def _rebound_kw(self, homes: np.ndarray, t: int) -> np.ndarray:
         """Expected draw of released homes: rated GREEN power of what was deferred, at least the forecast."""
-        out = np.empty(len(homes))
-        g = self.fc.home_green_kw
-        for j, i in enumerate(homes):
-            s = max(int(self.green_since[i]), 0)
-            active = float(np.mean(g[i, s:t + 1] > 0.05)) if t >= s else 0.0
-            out[j] = max(self.green_rated[i] * active, g[i, t])
-        return out
+        homes = np.asarray(homes, dtype=int)
+        if homes.size == 0:
+            return np.zeros(0)
+        s = np.maximum(self.green_since[homes], 0)
+        before = np.where(s > 0, self._active_cum[homes, np.maximum(s - 1, 0)], 0)
+        active = (self._active_cum[homes, t] - before) / np.maximum(t - s + 1, 1)
+        return np.maximum(self.green_rated[homes] * active, self.fc.home_green_kw[homes, t])
 
     def decide(self, t: int, phase_loading_prev_pct: np.ndarray) -> None:
         """The operator's decisions for minute ``t`` (may send one broadcast)."""

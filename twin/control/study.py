@@ -175,11 +175,19 @@ def run_study(study: Study, jobs: list[tuple[str, float]],
         jobs: (strategy, participation) pairs.
         done: Called with each finished run (progress).
     """
+    from dataclasses import replace
+
     runs = []
     for job in jobs:
-        runs.append(run_strategy(study.fleet, study.engine, study.plan, *job))
-        if job[0] == "none" and study.plan.forecast is None:
-            attach_forecast(study, runs[-1])
+        if job[0] != "none" and job[1] == 0.0 and study.none_run is not None:
+            # Nobody takes part: the run is the uncontrolled one (same homes, same draws), not simulated again.
+            runs.append(replace(study.none_run, strategy=job[0], p_kw_by_class={}))
+        else:
+            runs.append(run_strategy(study.fleet, study.engine, study.plan, *job))
+        if job[0] == "none":
+            study.none_run = runs[-1]
+            if study.plan.forecast is None:
+                attach_forecast(study, runs[-1])
         if done is not None:
             done(runs[-1])
     return runs

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from twin.control import comparison, plots
 from twin.control.billing import bill
-from twin.control.bound import bound_inputs, optimal_bound
+from twin.control.bound import bound_inputs, start_bounds
 from twin.control.closed_loop import StrategyRun
 from twin.control.report import write_report
 from twin.control.robustness import robustness_runs
@@ -82,18 +82,20 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         jobs = jobs_of(list(dr.strategies), dr.participation, list(dr.sweep), swept)
         robust = [s for s in ("dr", "combined") if s in dr.strategies] if dr.robustness else []
         total = len(jobs) + 2 * len(robust)
+        ambient, thermal = study.ambient_c, dr.thermal
+        ps = sorted({float(dr.participation), *[float(x) for x in dr.sweep]}) if dr.bound else []
         with tqdm(total=total, desc="strategies", unit="run", file=sys.stderr, leave=False) as bar:
-            runs = run_study(study, jobs, done=lambda _: bar.update(1))
+            runs = run_study(study, jobs[:1], done=lambda _: bar.update(1))
+            # The optimal_bound programmes run in a worker process while the closed loops go on.
+            pending = start_bounds(study.none_run, [study.plan.participants(p) for p in ps], ps,
+                                   bound_inputs(study)) if ps else None
+            runs += run_study(study, jobs[1:], done=lambda _: bar.update(1))
             extra = robustness_runs(study, robust, float(dr.participation), done=lambda _: bar.update(1)) \
                 if robust and dr.central.mode == "forecast" else []
         step("bound")
-        ambient, thermal = study.ambient_c, dr.thermal
         bounds: dict[float, dict[str, Any]] = {}
-        if dr.bound:
-            inputs = bound_inputs(study)
-            for p in sorted({float(dr.participation), *[float(x) for x in dr.sweep]}):
-                b = optimal_bound(study.none_run, study.plan.participants(p), participation=p, **inputs)
-                bounds[round(p, 6)] = comparison.bound_row(b, study.none_run, ambient, thermal)
+        for b in (pending.result() if pending is not None else []):
+            bounds[round(b.participation, 6)] = comparison.bound_row(b, study.none_run, ambient, thermal)
         step("write")
         by_job = dict(zip(jobs, runs))
         baseline = by_job[("none", 0.0)]
