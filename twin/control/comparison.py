@@ -130,3 +130,30 @@ def within_rating_participation(sweep_rows: list[dict[str, Any]]) -> float | Non
     """
     ok = [r["participation"] for r in sweep_rows if r["minutes_over_rating"] == 0]
     return min(ok) if ok else None
+
+
+#: What "within the noise of one seed" allows a figure to rise from one swept participation to a higher one.
+MONOTONE_TOLERANCE: dict[str, float] = {"minutes_over_rating": 5.0, "energy_not_served_kwh": 0.5,
+                                        "comfort_violation_minutes": 100.0}
+
+
+def monotone_violations(sweep_rows: list[dict[str, Any]],
+                        tolerance: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Rises of each figure above its best value at any lower participation, beyond the tolerance.
+
+    Returns:
+        One record per violation: ``figure``, ``participation``, ``value``, ``best_below`` (the lowest
+        value at a smaller participation) and ``rise``.
+    """
+    tol = MONOTONE_TOLERANCE if tolerance is None else tolerance
+    rows = sorted(sweep_rows, key=lambda r: r["participation"])
+    out = []
+    for key, allowed in tol.items():
+        best = float("inf")
+        for r in rows:
+            v = float(r[key])
+            if v > best + allowed:
+                out.append({"figure": key, "participation": r["participation"], "value": v, "best_below": best,
+                            "rise": v - best})
+            best = min(best, v)
+    return out

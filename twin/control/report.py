@@ -34,7 +34,8 @@ def _clock(study: Study, minute: int) -> str:
 def write_report(path: Path, study: Study, runs: dict[tuple[str, float], StrategyRun], rows: list[dict[str, Any]],
                  sweep: list[dict[str, Any]], figures: dict[str, Any], claim: float,
                  bound_sweep: list[dict[str, Any]] | None = None, robustness: list[dict[str, Any]] | None = None,
-                 other_sweeps: list[dict[str, Any]] | None = None) -> None:
+                 other_sweeps: list[dict[str, Any]] | None = None,
+                 violations: list[dict[str, Any]] | None = None) -> None:
     """Writes the Markdown report."""
     dr = study.plan.cfg
     lines = ["# Demand response and local load management, side by side", "",
@@ -51,6 +52,8 @@ def write_report(path: Path, study: Study, runs: dict[tuple[str, float], Strateg
     lines += ["", f"## Is about {claim:.0%} participation enough?", ""]
     lines += verdict(study, runs, rows, sweep, claim)
     lines += participation_answer(sweep, bound_sweep or [], other_sweeps or [], claim)
+    if sweep:
+        lines += ["", monotone_text(violations or [])]
     if robustness:
         lines += ["", "## Robustness: forecast error and radio faults", ""] + robustness_section(rows, robustness)
     lines += ["", "## Strategy by strategy", ""] + _per_strategy(rows)
@@ -219,3 +222,17 @@ def robustness_section(rows: list[dict[str, Any]], robustness: list[dict[str, An
                 "and losses, each command is lost for a home with probability 1 − `dr.degraded_delivery` and "
                 "arrives `dr.degraded_extra_delay_s` later. The measured loading closes the loop in both cases."]
     return out
+
+
+def monotone_text(violations: list[dict[str, Any]]) -> str:
+    """Whether the combined sweep never gets worse with more participants (within the noise tolerance)."""
+    from twin.control.comparison import MONOTONE_TOLERANCE
+
+    tol = ", ".join(f"{k} {v:g}" for k, v in MONOTONE_TOLERANCE.items())
+    if not violations:
+        return (f"More participants never made `combined` worse: minutes over rating, energy not served and comfort "
+                f"home-minutes are non-increasing over the sweep within the tolerance ({tol}).")
+    items = "; ".join(f"{v['figure']} {v['value']:.4g} at {v['participation']:.0%} (best below {v['best_below']:.4g})"
+                      for v in violations[:8])
+    return (f"`combined` gets worse with more participants in {len(violations)} place(s) beyond the tolerance "
+            f"({tol}): {items}" + (" ..." if len(violations) > 8 else "") + ".")

@@ -155,8 +155,10 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         figures["optimal_bound_participation_needed"] = comparison.within_rating_participation(bound_sweep) \
             if bound_sweep else None
         figures.update(study.forecast_error or {})
+        violations = comparison.monotone_violations(sweep) if sweep else []
+        figures["combined_monotone_violations"] = len(violations)
         write_report(out_dir / "report.md", study, by_job, rows, sweep, figures, CLAIMED_PARTICIPATION,
-                     bound_sweep=bound_sweep, robustness=robust_rows, other_sweeps=others)
+                     bound_sweep=bound_sweep, robustness=robust_rows, other_sweeps=others, violations=violations)
     return figures
 
 

@@ -85,3 +85,12 @@ def test_forecast_keeps_block_means_and_reports_its_error() -> None:
                         p, p * 0.2, p * 0.3, loading, w, rng)
     assert np.allclose(fc.loading_pct, loading)  # 1-minute blocks, no error: the forecast is the run
     assert forecast_error(fc, loading)["forecast_mape_pct"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_monotone_violations_flag_rises_beyond_the_tolerance() -> None:
+    from twin.control.comparison import monotone_violations
+
+    rows = [{"participation": p, "minutes_over_rating": m, "energy_not_served_kwh": 0.0,
+             "comfort_violation_minutes": 0} for p, m in ((0.0, 100), (0.5, 10), (0.7, 14), (1.0, 16))]
+    v = monotone_violations(rows)
+    assert [(x["figure"], x["participation"], x["rise"]) for x in v] == [("minutes_over_rating", 1.0, 6.0)]
