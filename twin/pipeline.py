@@ -7,7 +7,7 @@ package that owns the model and hands the typed result on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,10 @@ def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
     from grid_model.households.fleet import HouseholdFleet
     from grid_model.weather import WeatherConfig, make_weather
 
-    households = _as_dataclass(loads_cfg.households, HouseholdConfig)
-    weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
-                           seed, loads_cfg.minutes)
+    region = str(loads_cfg.get("region", "ro_md"))
+    households = replace(_as_dataclass(loads_cfg.households, HouseholdConfig), region=region).resolved()
+    weather = make_weather(replace(_as_dataclass(loads_cfg.weather, WeatherConfig), region=region),
+                           households.resolved_day_of_year(), seed, loads_cfg.minutes)
     return HouseholdFleet(site.consumers, households, weather, seed, minutes=loads_cfg.minutes)
 
 

@@ -42,6 +42,8 @@ LINECODES: dict[str, LineCode] = {
 STANDARD_SN_KVA: tuple[float, ...] = (160.0, 250.0, 400.0, 630.0, 800.0, 1000.0)
 #: Maximum load losses (EU 548/2014 Tier 1, Ck), W, by rating in kVA.
 _LOAD_LOSS_W = {160.0: 2350.0, 250.0: 3250.0, 400.0: 4600.0, 630.0: 6500.0, 800.0: 8400.0, 1000.0: 10500.0}
+#: Maximum no-load losses (EU 548/2014 Tier 1, Ao), W, by rating in kVA.
+_NO_LOAD_LOSS_W = {160.0: 210.0, 250.0: 300.0, 400.0: 430.0, 630.0: 600.0, 800.0: 650.0, 1000.0: 770.0}
 
 
 def linecodes(*names: str) -> dict[str, LineCode]:
@@ -82,11 +84,12 @@ def choose_sn_kva(load_kw: float, margin: float, power_factor: float = 0.95, key
 
 
 def distribution_transformer(name: str, lv_bus: str, sn_kva: float, vn_hv_kv: float = 10.0,
-                             vn_lv_kv: float = 0.4) -> Transformer:
-    """Returns a Dyn distribution transformer with standard impedance for its rating.
+                             vn_lv_kv: float = 0.4, vector_group: str = "Dyn") -> Transformer:
+    """Returns a distribution transformer with standard impedance and losses for its rating.
 
-    Ratings between the standard sizes take the losses of the next larger size
-    scaled to the rating.
+    Ratings between the standard sizes take the load-loss percentage of the
+    next larger size and its no-load loss scaled by the rating; ratings above
+    1000 kVA scale the 1000 kVA values.
 
     Args:
         name: Transformer name.
@@ -94,6 +97,7 @@ def distribution_transformer(name: str, lv_bus: str, sn_kva: float, vn_hv_kv: fl
         sn_kva: Rating, kVA.
         vn_hv_kv: HV line-to-line voltage, kV.
         vn_lv_kv: LV line-to-line voltage, kV.
+        vector_group: ``"Dyn"`` or ``"Yyn"`` (Yyn0).
     """
     if sn_kva <= 0:
         raise InputError(f"sn_kva: must be positive, got {sn_kva}")
@@ -101,6 +105,7 @@ def distribution_transformer(name: str, lv_bus: str, sn_kva: float, vn_hv_kv: fl
     ref = next((s for s in STANDARD_SN_KVA if s >= sn_kva), STANDARD_SN_KVA[-1])
     r_percent = _LOAD_LOSS_W[ref] / (ref * 1000.0) * 100.0
     x_percent = math.sqrt(uk_percent**2 - r_percent**2)
+    no_load_w = _NO_LOAD_LOSS_W[ref] * sn_kva / ref
     return Transformer(name=name, lv_bus=lv_bus, sn_kva=float(sn_kva), vn_hv_kv=vn_hv_kv,
                        vn_lv_kv=vn_lv_kv, x_percent=round(x_percent, 4), r_percent=round(r_percent, 4),
-                       vector_group="Dyn")
+                       vector_group=vector_group, no_load_loss_w=round(no_load_w, 1))
