@@ -41,7 +41,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="write the data here and keep it")
     args = parser.parse_args()
     site = make_district(DistrictConfig(buildings=args.buildings, streets=7, entrances=3, floors=12,
-                                        flats_per_floor=4, water=False, sn_kva=1000.0 * args.buildings), 42)
+                                        flats_per_floor=4, water=False, sn_kva=1000.0 * args.buildings,
+                                        design="legacy"), 42)
     consumers = [m.meter_id for m in site.meters if m.consumer_id]
     group_of = {m.meter_id: m.group_id for m in site.meters}
     anomalies = draw_anomalies(consumers, args.days, 0.01, 1, groups=group_of, max_per_group=1)

@@ -78,6 +78,8 @@ def site_to_dict(site: Site) -> dict[str, Any]:
         "linecodes": [asdict(c) for c in net.linecodes.values()],
         "lines": [asdict(ln) for ln in net.lines],
     }
+    if net is not None and net.extra_transformers:
+        out["network"]["extra_transformers"] = [asdict(t) for t in net.extra_transformers]
     return out
 
 
@@ -153,11 +155,11 @@ def _network(obj: Any) -> Network | None:
         return None
     if not isinstance(obj, dict):
         raise _Bad("network", f"expected an object or null, got {_type_name(obj)}")
-    parts = ("source", "transformer", "buses", "linecodes", "lines")
+    parts = ("source", "transformer", "buses", "linecodes", "lines", "extra_transformers")
     for key in obj:
         if key not in parts:
             raise _Bad(f"network.{key}", f"unknown field (fields of network: {', '.join(parts)})")
-    for key in parts:
+    for key in parts[:-1]:
         if key not in obj:
             raise _Bad(f"network.{key}", "missing required field")
     codes: dict[str, LineCode] = {}
@@ -171,6 +173,7 @@ def _network(obj: Any) -> Network | None:
         buses=_list(Bus, obj["buses"], "network.buses"),
         linecodes=codes,
         lines=_list(Line, obj["lines"], "network.lines"),
+        extra_transformers=_list(Transformer, obj.get("extra_transformers", []), "network.extra_transformers"),
     )
 
 

@@ -20,20 +20,11 @@ import numpy as np
 from grid_model.households.config import HouseholdConfig
 from grid_model.households.fleet import simulate_households
 from grid_model.weather import WeatherConfig, generate_weather
+from scenarios.generators.design import SP256_GAS_STOVE_KW, design_kw_per_flat  # noqa: F401 (re-exported)
 from scenarios.site import Consumer, Position
 
-#: SP 256.1325800.2016 table 7.1, flats with natural-gas stoves: flats → kW per flat.
-SP256_GAS_STOVE_KW: dict[int, float] = {5: 4.5, 6: 2.8, 9: 2.3, 12: 2.0, 15: 1.8, 18: 1.65, 24: 1.4, 40: 1.2,
-                                        60: 1.05, 100: 0.85, 200: 0.77, 400: 0.71, 600: 0.69, 1000: 0.67}
 #: Averaging window of the design maximum, minutes.
 WINDOW_MIN = 30
-
-
-def design_kw_per_flat(n_flats: int) -> float:
-    """SP 256 table 7.1 value for ``n_flats`` (linear interpolation between columns)."""
-    xs = np.array(sorted(SP256_GAS_STOVE_KW), dtype=float)
-    ys = np.array([SP256_GAS_STOVE_KW[int(x)] for x in xs])
-    return float(np.interp(n_flats, xs, ys))
 
 
 def flats(n: int, seed: int, occupants_max: int = 4) -> list[Consumer]:

@@ -47,10 +47,10 @@ _UK: dict[str, Value] = {
 
 #: Romanian / Moldovan flats (see docs/households.md for the sources of each figure).
 _RO_MD: dict[str, Value] = {
-    "share_electric_water_heater": 0.3, "share_electric_space_heating": 0.0, "share_ac": 0.05,
+    "share_electric_water_heater": 0.3, "share_electric_space_heating": 0.0, "share_ac": 0.04,
     "share_washing_machine": 0.9, "share_dishwasher": 0.1, "share_electric_cooking": 0.25,
     "standby_kw": 0.02,
-    "electronics_kw_per_active_occupant": {"winter": 0.035, "spring": 0.028, "summer": 0.022, "autumn": 0.03},
+    "electronics_kw_per_active_occupant": {"winter": 0.035, "spring": 0.026, "summer": 0.018, "autumn": 0.03},
     "lighting_kw_per_active_occupant": 0.045,
     "kettle_kw": 2.0, "kettle_uses_per_person_day": {"winter": 0.9, "spring": 0.7, "summer": 0.5, "autumn": 0.7},
     "microwave_kw": 1.1, "microwave_uses_per_home_day": 0.5,
@@ -58,7 +58,7 @@ _RO_MD: dict[str, Value] = {
     "washing_cycles_per_person_day": {"winter": 0.15, "spring": 0.14, "summer": 0.12, "autumn": 0.14},
     "dishwasher_cycles_per_person_day": 0.15, "fridge_compressor_kw": 0.11, "water_heater_kw": 1.8,
     "water_tank_litres": 65.0,
-    "hot_water_litres_per_person_day": {"winter": 25.0, "spring": 21.0, "summer": 16.0, "autumn": 21.0},
+    "hot_water_litres_per_person_day": {"winter": 25.0, "spring": 19.0, "summer": 13.0, "autumn": 19.0},
     "cold_water_c": {"winter": 5.0, "spring": 10.0, "summer": 18.0, "autumn": 12.0},
     "indoor_temp_c": 21.0, "small_appliance_kw": 1.8,
     "small_appliance_uses_per_home_day": {"winter": 0.6, "spring": 0.5, "summer": 0.4, "autumn": 0.5},

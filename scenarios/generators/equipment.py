@@ -8,6 +8,9 @@ Line codes (sequence impedances per km, conductor temperature 20 °C):
   limits are those of NAYY 4-core cables laid in ground (VDE 0276-603; the
   pandapower standard types give 142/242/270 A for 50/120/150 mm², the values
   here are interpolated for 70/95/185 mm²).
+* ``4c_150``, ``4c_240``: NAYY 4-core cables (pandapower standard type values
+  for 150 mm², 0.206 Ω/km, 270 A; 240 mm² 0.125 Ω/km, 360 A), zero sequence
+  R0 = 3.5·R1 and X0 = 1.15·X1, the ratios of the IEEE ``4c_185`` code.
 * ``ABC_3x70_54.6`` and ``ABC_4x16``: aerial bundled cables (Russian SIP-2 3×70+1×54.6
   trunk and SIP-4 4×16 service drop). Phase and neutral resistances and current
   ratings from GOST 31946-2012 (Al 70 mm²: 0.443 Ω/km, 240 A; AlMgSi 54.6 mm²:
@@ -34,6 +37,8 @@ LINECODES: dict[str, LineCode] = {
     "4c_185": LineCode("4c_185", 0.166, 0.068, 0.58, 0.078, max_i_ka=0.31),
     "4c_95_SAC_XC": LineCode("4c_95_SAC_XC", 0.322, 0.074, 0.804, 0.093, max_i_ka=0.21),
     "4c_70": LineCode("4c_70", 0.446, 0.071, 1.505, 0.083, max_i_ka=0.18),
+    "4c_150": LineCode("4c_150", 0.206, 0.08, 3.5 * 0.206, 1.15 * 0.08, max_i_ka=0.27),
+    "4c_240": LineCode("4c_240", 0.125, 0.078, 3.5 * 0.125, 1.15 * 0.078, max_i_ka=0.36),
     "ABC_3x70_54.6": LineCode("ABC_3x70_54.6", 0.443, 0.080, 0.443 + 3 * 0.630, 1.2 * 0.080, max_i_ka=0.24),
     "ABC_4x16": LineCode("ABC_4x16", 1.91, 0.080, 4 * 1.91, 1.2 * 0.080, max_i_ka=0.10),
 }
@@ -44,6 +49,13 @@ STANDARD_SN_KVA: tuple[float, ...] = (160.0, 250.0, 400.0, 630.0, 800.0, 1000.0)
 _LOAD_LOSS_W = {160.0: 2350.0, 250.0: 3250.0, 400.0: 4600.0, 630.0: 6500.0, 800.0: 8400.0, 1000.0: 10500.0}
 #: Maximum no-load losses (EU 548/2014 Tier 1, Ao), W, by rating in kVA.
 _NO_LOAD_LOSS_W = {160.0: 210.0, 250.0: 300.0, 400.0: 430.0, 630.0: 600.0, 800.0: 650.0, 1000.0: 770.0}
+
+
+def parallel_code(name: str, k: int) -> LineCode:
+    """``k`` cables of catalogue type ``name`` laid in parallel, as one line code ``"{k}x{name}"``."""
+    c = LINECODES[name]
+    return LineCode(f"{k}x{name}", c.r1_ohm_per_km / k, c.x1_ohm_per_km / k, c.r0_ohm_per_km / k,
+                    c.x0_ohm_per_km / k, c.max_i_ka * k)
 
 
 def linecodes(*names: str) -> dict[str, LineCode]:
