@@ -38,7 +38,8 @@ def _split(boards: list[Bus], k: int) -> list[list[int]]:
     for i, b in enumerate(boards):
         streets.setdefault(round(b.y_m, 3), []).append(i)
     rows = [sorted(v, key=lambda i: boards[i].x_m) for _, v in sorted(streets.items())]
-    k = max(k, len(rows))
+    if k < len(rows):  # neighbouring streets share a substation
+        return [[i for r in part for i in r] for part in np.array_split(np.array(rows, dtype=object), k)]
     share = np.array([len(r) for r in rows], dtype=float) / len(boards) * k
     per = np.maximum(np.floor(share).astype(int), 1)
     while per.sum() < k:
