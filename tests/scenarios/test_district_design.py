@@ -89,3 +89,14 @@ def test_transformer_losses_include_no_load_losses():
     load_loss = res.p_loss_trafo_kw_by_phase.sum(axis=0) - p0_kw
     assert res.p_loss_trafo_kw_by_phase.sum(axis=0).min() > 0.9 * p0_kw
     assert np.all(load_loss < res.p_loss_trafo_kw_by_phase.sum(axis=0))
+
+
+def test_analytics_assigns_the_lines_of_every_substation():
+    from analytics.export import site_tables
+    from analytics.grid_losses import assign_lines
+    from analytics.hierarchy import balance_units
+
+    site = make_district(DistrictConfig(buildings=14, entrances=4, floors=9, flats_per_floor=4), 1)
+    line_group, trafo_group = assign_lines(site, balance_units(*site_tables(site)))
+    assert set(line_group) == {ln.name for ln in site.network.lines}
+    assert trafo_group == "D1"
