@@ -27,6 +27,8 @@ SP256_GAS_STOVE_KW: dict[int, float] = {5: 4.5, 6: 2.8, 9: 2.3, 12: 2.0, 15: 1.8
 DESIGN_POWER_FACTOR = 0.95
 #: Underground feeder cables the design may choose, smallest first.
 FEEDER_CABLES: tuple[str, ...] = ("4c_70", "4c_95_SAC_XC", "4c_150", "4c_185", "4c_240")
+#: Aerial bundled trunk conductors the rural design may choose, smallest first.
+TRUNK_CABLES: tuple[str, ...] = ("ABC_3x50_54.6", "ABC_3x70_54.6", "ABC_3x95_70", "ABC_3x120_95")
 #: Nominal LV line-to-line voltage, V.
 U_LV_V = 400.0
 
@@ -60,6 +62,19 @@ def drop_pct(load_kw: float, length_m: float, code: str, parallel: int = 1) -> f
 def current_a(load_kw: float) -> float:
     """Design phase current of a balanced three-phase load, A."""
     return load_kw * 1e3 / (math.sqrt(3.0) * U_LV_V * DESIGN_POWER_FACTOR)
+
+
+def choose_trunk(load_kw: float, length_m: float, budget_pct: float, smallest: str) -> str:
+    """Smallest overhead trunk, not below ``smallest``, for ``load_kw`` spread evenly along ``length_m``.
+
+    An evenly loaded line drops half of what the whole load at its end would.
+    Returns the largest conductor when none meets the limits.
+    """
+    options = TRUNK_CABLES[TRUNK_CABLES.index(smallest):] if smallest in TRUNK_CABLES else (smallest,)
+    for code in options:
+        if current_a(load_kw) <= 1e3 * LINECODES[code].max_i_ka and drop_pct(load_kw, length_m / 2.0, code) <= budget_pct:
+            return code
+    return options[-1]
 
 
 def choose_cable(load_kw: float, length_m: float, budget_pct: float, allow_double: bool) -> tuple[str, int]:

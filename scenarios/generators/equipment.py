@@ -12,9 +12,11 @@ Line codes (sequence impedances per km, conductor temperature 20 °C):
   for 150 mm², 0.206 Ω/km, 270 A; 240 mm² 0.125 Ω/km, 360 A), zero sequence
   R0 = 3.5·R1 and X0 = 1.15·X1, the ratios of the IEEE ``4c_185`` code.
 * ``ABC_3x70_54.6`` and ``ABC_4x16``: aerial bundled cables (Russian SIP-2 3×70+1×54.6
-  trunk and SIP-4 4×16 service drop). Phase and neutral resistances and current
-  ratings from GOST 31946-2012 (Al 70 mm²: 0.443 Ω/km, 240 A; AlMgSi 54.6 mm²:
-  0.630 Ω/km; Al 16 mm²: 1.91 Ω/km, 100 A); positive-sequence reactance 0.08 Ω/km,
+  trunk and SIP-4 4×16 service drop), with the trunk sizes ``ABC_3x50_54.6``,
+  ``ABC_3x95_70``, ``ABC_3x120_95`` the rural design may choose. Phase and neutral
+  resistances and current ratings from GOST 31946-2012 (Al 50 mm²: 0.641 Ω/km,
+  195 A; 70 mm²: 0.443 Ω/km, 240 A; 95 mm²: 0.320 Ω/km, 300 A; 120 mm²: 0.253 Ω/km,
+  340 A; AlMgSi 54.6 mm²: 0.630 Ω/km; Al 16 mm²: 1.91 Ω/km, 100 A); positive-sequence reactance 0.08 Ω/km,
   typical of bundled LV cables. Zero-sequence values assume the return current
   flows in the neutral only: R0 = R1 + 3·Rn, and X0 = 1.2·X1, the X0/X1 ratio of the
   IEEE 4-core codes (an approximation).
@@ -39,7 +41,10 @@ LINECODES: dict[str, LineCode] = {
     "4c_70": LineCode("4c_70", 0.446, 0.071, 1.505, 0.083, max_i_ka=0.18),
     "4c_150": LineCode("4c_150", 0.206, 0.08, 3.5 * 0.206, 1.15 * 0.08, max_i_ka=0.27),
     "4c_240": LineCode("4c_240", 0.125, 0.078, 3.5 * 0.125, 1.15 * 0.078, max_i_ka=0.36),
+    "ABC_3x50_54.6": LineCode("ABC_3x50_54.6", 0.641, 0.080, 0.641 + 3 * 0.630, 1.2 * 0.080, max_i_ka=0.195),
     "ABC_3x70_54.6": LineCode("ABC_3x70_54.6", 0.443, 0.080, 0.443 + 3 * 0.630, 1.2 * 0.080, max_i_ka=0.24),
+    "ABC_3x95_70": LineCode("ABC_3x95_70", 0.320, 0.080, 0.320 + 3 * 0.443, 1.2 * 0.080, max_i_ka=0.30),
+    "ABC_3x120_95": LineCode("ABC_3x120_95", 0.253, 0.080, 0.253 + 3 * 0.320, 1.2 * 0.080, max_i_ka=0.34),
     "ABC_4x16": LineCode("ABC_4x16", 1.91, 0.080, 4 * 1.91, 1.2 * 0.080, max_i_ka=0.10),
 }
 
