@@ -103,6 +103,9 @@ class HouseholdConfig:
         indoor_temp_c: Kitchen temperature around the fridge and tank.
         breaker_a: Rating of the flat's main breaker per phase, A (0: no
             limit). Deferrable GREEN loads that would trip it wait.
+        ev_single_phase_max_kw: Largest EV charger installed on a
+            single-phase connection (0: no limit); three-phase homes charge
+            at ``ev_charger_kw`` spread over their three phases.
     """
 
     region: str = "ro_md"
@@ -161,6 +164,7 @@ class HouseholdConfig:
     pv_performance_ratio: float = 0.8
     indoor_temp_c: Optional[float] = None
     breaker_a: Optional[float] = None
+    ev_single_phase_max_kw: Optional[float] = None
 
     def resolved_day_of_year(self) -> int:
         """Returns ``day_of_year`` if set, else the season's representative day."""

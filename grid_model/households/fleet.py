@@ -109,6 +109,9 @@ class HouseholdFleet:
         self.dishwasher = CycleBank(DISHWASHER_P_KW, DISHWASHER_Q_KVAR, hp.dishwasher_scale)
         self.ev = EVBank(streams, cfg, hp.has_ev, minutes)
         phases = np.array([3.0 if c.phase == "ABC" else 1.0 for c in consumers])
+        if cfg.ev_single_phase_max_kw:
+            # Installers put large chargers on three phases; single-phase ones stay small (16 A).
+            self.ev.kw = np.where(phases == 1.0, np.minimum(self.ev.kw, cfg.ev_single_phase_max_kw), self.ev.kw)
         #: Largest power each home may draw before its breaker trips, kW (inf: no limit).
         self.breaker_kw = (np.full(n, np.inf) if not cfg.breaker_a
                            else cfg.breaker_a * BREAKER_VOLTAGE_V * phases / 1000.0)

@@ -42,7 +42,7 @@ _UK: dict[str, Value] = {
     "dishwasher_cycles_per_person_day": 0.2, "fridge_compressor_kw": 0.12, "water_heater_kw": 3.0,
     "water_tank_litres": 150.0, "hot_water_litres_per_person_day": 35.0, "cold_water_c": 10.0,
     "indoor_temp_c": 20.0, "small_appliance_kw": 0.0, "small_appliance_uses_per_home_day": 0.0,
-    "breaker_a": 0.0,
+    "breaker_a": 0.0, "ev_single_phase_max_kw": 0.0,
 }
 
 #: Romanian / Moldovan flats (see docs/households.md for the sources of each figure).
@@ -62,7 +62,7 @@ _RO_MD: dict[str, Value] = {
     "cold_water_c": {"winter": 5.0, "spring": 10.0, "summer": 18.0, "autumn": 12.0},
     "indoor_temp_c": 21.0, "small_appliance_kw": 1.8,
     "small_appliance_uses_per_home_day": {"winter": 0.6, "spring": 0.5, "summer": 0.4, "autumn": 0.5},
-    "breaker_a": 32.0,
+    "breaker_a": 32.0, "ev_single_phase_max_kw": 3.7,
 }
 
 #: Russian panel-block flats: central hot water, gas stoves, 25 A flat breakers.

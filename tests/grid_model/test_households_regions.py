@@ -99,3 +99,40 @@ def test_weekend_routine_moves_the_morning(winter):
     end = diversity.simulate_flats(200, 0, replace(HouseholdConfig(), day_type="weekend"))
     morning = slice(6 * 60, 8 * 60)
     assert end[:, morning].sum() < 0.9 * week[:, morning].sum()
+
+
+def _ev_homes(n: int) -> list:
+    homes = diversity.flats(n, 7)
+    for i, h in enumerate(homes):
+        h.phase = "ABC" if i % 2 else "A"
+    return homes
+
+
+def test_large_ev_chargers_go_three_phase_and_breakers_cap_each_flat():
+    from grid_model.households.fleet import HouseholdFleet
+
+    cfg = HouseholdConfig(share_ev=1.0, share_electric_space_heating=0.5)
+    weather = generate_weather(15, 7, cfg=WeatherConfig())
+    fleet = HouseholdFleet(_ev_homes(40), cfg, weather, seed=7, record_appliances=True)
+    for t in range(1440):
+        fleet.step(t)
+    ev = fleet.p_kw_by_appliance["ev"]
+    single = np.arange(40) % 2 == 0
+    assert ev[single].max() <= 3.7 + 1e-9 and ev[~single].max() == pytest.approx(7.4)
+    # Deferrable loads never push a flat over its 32 A breaker (7.36 kW single-phase, 22.1 kW three-phase).
+    green = fleet.p_kw_by_class["GREEN"]
+    other = fleet.p_kw_by_class["RED"] + fleet.p_kw_by_class["YELLOW"]
+    cap = np.where(single, 7.36, 22.08)[:, None]
+    started = green > 0
+    assert np.all((other + green)[started] <= np.broadcast_to(cap, green.shape)[started] + 1e-9)
+
+
+def test_without_breaker_flats_exceed_it():
+    from grid_model.households.fleet import HouseholdFleet
+
+    cfg = HouseholdConfig(share_ev=1.0, share_electric_space_heating=0.5, breaker_a=0.0, ev_single_phase_max_kw=0.0)
+    weather = generate_weather(15, 7, cfg=WeatherConfig())
+    fleet = HouseholdFleet(_ev_homes(40), cfg, weather, seed=7)
+    for t in range(1440):
+        fleet.step(t)
+    assert fleet.p_kw[np.arange(40) % 2 == 0].max() > 7.36
