@@ -20,6 +20,7 @@ from grid_model.households.ev import EVBank
 from grid_model.households.homes import draw_homes
 from grid_model.households.occupancy import ACTIVE_PROFILE, ACTIVE_PROFILE_WEEKEND, MAX_OCCUPANTS, active_occupancy
 from grid_model.households.pv import pv_power_kw
+from grid_model.households.shared import parse_shared, shared_power_kw
 from grid_model.households.thermal import SOLAR_APERTURE_M2_PER_M2, Fridge, Room, WaterTank
 from grid_model.load_result import LoadResult
 from grid_model.weather import Weather
@@ -29,11 +30,12 @@ from scenarios.site import Consumer
 #: Power factor of each appliance (motors 0.8-0.9, resistive 1.0, electronics 0.9).
 POWER_FACTOR = {"lighting": 0.95, "electronics": 0.9, "cooking": 1.0, "small_appliances": 1.0, "kettle": 1.0,
                 "microwave": 0.9,
-                "fridge": 0.85, "space_heating": 1.0, "ac": 0.85, "water_heater": 1.0}
+                "fridge": 0.85, "space_heating": 1.0, "ac": 0.85, "water_heater": 1.0, "shared": 0.85}
 #: Socket class of each appliance (DOMAIN.md, DR/DLM section).
 APPLIANCE_CLASS = {"lighting": "RED", "electronics": "RED", "cooking": "RED", "small_appliances": "RED", "kettle": "YELLOW",
                    "microwave": "YELLOW", "fridge": "YELLOW", "space_heating": "YELLOW", "ac": "YELLOW",
-                   "water_heater": "GREEN", "washing_machine": "GREEN", "dishwasher": "GREEN", "ev": "GREEN"}
+                   "water_heater": "GREEN", "washing_machine": "GREEN", "dishwasher": "GREEN", "ev": "GREEN",
+                   "shared": "RED"}
 #: Heat each active occupant gives off, kW.
 PERSON_GAIN_KW = 0.1
 #: Phase-to-neutral voltage the breaker limit is converted to power with, V.
@@ -79,6 +81,10 @@ class HouseholdFleet:
         n = self.n = len(consumers)
         streams = st.HomeStreams(self.consumer_ids, seed)
         hp = self.homes = draw_homes(consumers, cfg, streams)
+        #: Shared equipment of an entrance (lift, lighting, pumps) instead of a home.
+        self.shared = np.array([c.kind == "shared" for c in consumers], dtype=bool)
+        if self.shared.any():
+            _no_home(hp, self.shared)
         occ_u = streams.rows(st.OCCUPANCY, lambda r: r.random((MAX_OCCUPANTS, minutes + 1), dtype=np.float32))
         profile = ACTIVE_PROFILE_WEEKEND if cfg.day_type == "weekend" else ACTIVE_PROFILE
         self.active = active_occupancy(hp.occupants, hp.routine_shift_min, occ_u.reshape(n, MAX_OCCUPANTS, -1), profile)
@@ -87,8 +93,15 @@ class HouseholdFleet:
         self.events = build_schedules(streams, cfg, hp.occupants, self.active, irr, hp.has_washer, hp.has_dishwasher,
                                       hp.has_electric_cooking)
         ev = self.events
-        self.red_p = ev.lighting_kw + ev.electronics_kw + ev.cooking_kw + ev.small_appliance_kw
-        self.red_q = (ev.lighting_kw * _TAN["lighting"] + ev.electronics_kw * _TAN["electronics"])
+        ev.electronics_kw[self.shared] = 0.0
+        self.shared_kw = np.zeros((n, minutes), dtype=np.float32)
+        for i in np.flatnonzero(self.shared):
+            floors, flats = parse_shared(consumers[i].profile, consumers[i].consumer_id)
+            u = streams.rng(int(i), st.SHARED).random(minutes)
+            self.shared_kw[i] = shared_power_kw(floors, flats, u, weather.temp_c[:minutes], weather.irradiance_w_m2[:minutes])
+        self.red_p = ev.lighting_kw + ev.electronics_kw + ev.cooking_kw + ev.small_appliance_kw + self.shared_kw
+        self.red_q = (ev.lighting_kw * _TAN["lighting"] + ev.electronics_kw * _TAN["electronics"]
+                      + self.shared_kw * _TAN["shared"])
         self.pv_kw = pv_power_kw(cfg, hp.has_pv, hp.pv_size, hp.pv_orientation, irr)
         init = streams.rows(st.THERMAL_INIT, lambda r: r.random(4)).reshape(n, 4)
         fr_low = cfg.fridge_setpoint_c - cfg.fridge_deadband_c / 2
@@ -204,7 +217,7 @@ class HouseholdFleet:
             parts = {"lighting": ev.lighting_kw[:, t], "electronics": ev.electronics_kw[:, t],
                      "cooking": ev.cooking_kw[:, t], "small_appliances": ev.small_appliance_kw[:, t], "kettle": kettle, "microwave": micro, "fridge": fridge,
                      "space_heating": heater, "ac": ac, "water_heater": tank, "washing_machine": wp,
-                     "dishwasher": dp, "ev": ep}
+                     "dishwasher": dp, "ev": ep, "shared": self.shared_kw[:, t]}
             for name, val in parts.items():
                 self.p_kw_by_appliance[name][:, t] = val
         self.minute += 1
@@ -239,6 +252,15 @@ class HouseholdFleet:
             p_kw_by_class={c: a[:, :t].copy() for c, a in self.p_kw_by_class.items()},
             pv_kw=self.pv_kw[:, :t].copy() if self.homes.has_pv.any() else None,
             p_kw_by_appliance={a: v[:, :t].copy() for a, v in self.p_kw_by_appliance.items()})
+
+
+def _no_home(hp, shared: np.ndarray) -> None:
+    """Removes every home appliance from the shared-equipment rows."""
+    hp.occupants[shared] = 0
+    for name in ("has_water_heater", "has_space_heating", "has_ac", "has_ev", "has_pv", "has_washer",
+                 "has_dishwasher", "has_electric_cooking"):
+        getattr(hp, name)[shared] = False
+    hp.fridge_kw[shared] = 0.0
 
 
 def simulate_households(consumers: list[Consumer], cfg: HouseholdConfig, weather: Weather, seed: int,

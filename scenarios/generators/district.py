@@ -107,6 +107,10 @@ class DistrictConfig:
         feeder_length_max_m: Longest feeder cable from a substation.
         double_cable: Feed a building by two parallel cables when one is not enough.
         vector_group: Transformer winding connection, ``"Dyn"`` or ``"Yyn"``.
+        shared_loads: Give every entrance its shared equipment (lift from
+            6 storeys, stairwell and entrance lighting, heating pump) as an
+            unmetered three-phase consumer ``<entrance>-SH`` of kind
+            ``shared`` on the ground-floor bus, seen by the group meters.
     """
 
     name: str = "district"
@@ -152,6 +156,7 @@ class DistrictConfig:
     feeder_length_max_m: float = 300.0
     double_cable: bool = True
     vector_group: str = "Dyn"
+    shared_loads: bool = False
 
 
 def _check(cfg: DistrictConfig) -> None:
@@ -259,6 +264,9 @@ def _building(cfg: DistrictConfig, parts: SiteParts, rng: np.random.Generator, b
             for j in range(cfg.flats_per_floor):
                 i = f * cfg.flats_per_floor + j
                 _flat(cfg, parts, kinds, entrance_id, bus, f, j, x_e, y, phases[i], int(occupants[i]), float(areas[i]))
+            if f == 0 and cfg.shared_loads:
+                parts.consumers.append(Consumer(f"{entrance_id}-SH", entrance_id, "shared", Position(x_e, y, 0), bus,
+                                                "ABC", 0, 20.0 * cfg.floors, f"shared:{cfg.floors}:{n_entrance}"))
     return rotation
 
 

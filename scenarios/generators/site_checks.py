@@ -24,7 +24,7 @@ from scenarios.site import (
 from scenarios.generators.metering import CABLE_LENGTH_MAX_M, cable_length_m
 
 #: Allowed consumer kinds.
-CONSUMER_KINDS = ("flat", "house")
+CONSUMER_KINDS = ("flat", "house", "shared")
 
 #: ``(rank, location, problem)``: rank 0 for a bad value or an unknown reference,
 #: rank 1 for two records that disagree (reported only when no rank-0 problem is).
