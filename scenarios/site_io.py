@@ -80,6 +80,8 @@ def site_to_dict(site: Site) -> dict[str, Any]:
     }
     if site.origin_lonlat is not None:
         out["origin_lonlat"] = [float(v) for v in site.origin_lonlat]
+    if net is not None and net.extra_transformers:
+        out["network"]["extra_transformers"] = [asdict(t) for t in net.extra_transformers]
     return out
 
 
@@ -155,11 +157,11 @@ def _network(obj: Any) -> Network | None:
         return None
     if not isinstance(obj, dict):
         raise _Bad("network", f"expected an object or null, got {_type_name(obj)}")
-    parts = ("source", "transformer", "buses", "linecodes", "lines")
+    parts = ("source", "transformer", "buses", "linecodes", "lines", "extra_transformers")
     for key in obj:
         if key not in parts:
             raise _Bad(f"network.{key}", f"unknown field (fields of network: {', '.join(parts)})")
-    for key in parts:
+    for key in parts[:-1]:
         if key not in obj:
             raise _Bad(f"network.{key}", "missing required field")
     codes: dict[str, LineCode] = {}
@@ -173,6 +175,7 @@ def _network(obj: Any) -> Network | None:
         buses=_list(Bus, obj["buses"], "network.buses"),
         linecodes=codes,
         lines=_list(Line, obj["lines"], "network.lines"),
+        extra_transformers=_list(Transformer, obj.get("extra_transformers", []), "network.extra_transformers"),
     )
 
 

@@ -136,11 +136,15 @@ class SyntheticLoadsConfig(LoadsConfig):
     """Appliance-level stochastic households driven by a weather series.
 
     Attributes:
+        region: Regional preset of the homes and the climate: ``ro_md``
+            (Romania/Moldova, default), ``ru`` or ``uk_ieee``; fills every
+            ``households``/``weather`` value left unset (docs/households.md).
         households: Appliance ownership, ratings and thermostat settings.
         weather: Outdoor temperature and irradiance of the simulated day.
     """
 
     kind: str = "synthetic"
+    region: str = "ro_md"
     households: HouseholdConfig = field(default_factory=HouseholdConfig)
     weather: WeatherConfig = field(default_factory=WeatherConfig)
 
