@@ -106,22 +106,37 @@ def test_frm_9_a_reply_is_never_answered(wire) -> None:
 
 @spec("FRM-10")
 def test_frm_10_gaps_of_10_ms_inside_a_frame_are_accepted(wire) -> None:
-    seq, good = _identify(wire)
-    for k in range(0, len(good), 4):
-        wire.send(good[k : k + 4])
-        time.sleep(0.010)
-    assert _only_reply_to(wire.read_for(w.T_REPLY_S, lambda got: bool(got)), seq)
+    for _attempt in range(3):   # a loaded test machine may pause us longer than 10 ms: such a try proves nothing
+        seq, good = _identify(wire)
+        longest, last = 0.0, None
+        for k in range(0, len(good), 4):
+            now = wire.send(good[k : k + 4])
+            longest = max(longest, 0.0 if last is None else now - last)
+            last = now
+            time.sleep(0.010)
+        replies = wire.read_for(w.T_REPLY_S, lambda got: bool(got))
+        if longest <= 0.018:
+            assert _only_reply_to(replies, seq), f"gaps up to {longest * 1000:.1f} ms"
+            return
+        wire.drain()
+    pytest.fail("the test machine never managed 10 ms gaps (3 tries)")
 
 
 @spec("RX-1")
 def test_rx_1_an_incomplete_frame_is_given_up_after_the_idle_gap(wire) -> None:
-    seq, good = _identify(wire)
-    head = bytes([w.START]) + struct.pack(">H", 1024) + b"\x01"   # waits for 1029 bytes that never come
-    t_sent = wire.send(head + good)                              # the good frame hides inside it
-    replies = wire.read_for(w.T_REPLY_S + w.T_IDLE_MAX_S, lambda got: bool(got))
-    assert _only_reply_to(replies, seq)
-    waited = replies[0].t - t_sent
-    assert 0.020 <= waited <= w.T_IDLE_MAX_S + 0.15, f"answered {waited * 1000:.0f} ms after the last byte"
+    waits = []
+    for _attempt in range(3):   # the upper bound also holds our own scheduling delay: best of 3
+        seq, good = _identify(wire)
+        head = bytes([w.START]) + struct.pack(">H", 1024) + b"\x01"   # waits for 1029 bytes that never come
+        t_sent = wire.send(head + good)                              # the good frame hides inside it
+        replies = wire.read_for(w.T_REPLY_S + w.T_IDLE_MAX_S, lambda got: bool(got))
+        assert _only_reply_to(replies, seq)                          # found only by giving up the candidate
+        waits.append(replies[0].t - t_sent)
+        assert waits[-1] >= 0.020, f"gave up after {waits[-1] * 1000:.0f} ms (< 20 ms)"
+        if waits[-1] <= w.T_IDLE_MAX_S + 0.15:
+            return
+        wire.drain()
+    pytest.fail(f"answered {[round(x * 1000) for x in waits]} ms after the last byte (idle gap <= 100 ms)")
 
 
 @spec("RX-2")

@@ -12,6 +12,8 @@ plan is a JSON or YAML mapping with the fields of
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -119,3 +121,58 @@ def build_server(options: EmulatorOptions, traffic_log=None) -> EmulatorServer:
             raise InputError(f"fault_plan: out_of_range names module(s) {bad}; the network has 1..{len(device.modules)}")
     return EmulatorServer(device, options.transport, faults=plan, host=options.host, port=options.port,
                           traffic_log=traffic_log, baudrate=options.baudrate)
+
+
+def _serve_child(options: EmulatorOptions, traffic_log, last_out_of_range: bool, conn) -> None:
+    """Child process of :func:`served`: builds, serves, reports the URL, stops when told."""
+    try:
+        server = build_server(options, traffic_log=traffic_log)
+        if last_out_of_range:
+            server.faults.trigger("out_of_range", module=len(server.device.modules), mode="nak")
+        server.start()
+    except Exception as exc:  # noqa: BLE001 -- reported to the parent as one line
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("url", server.url))
+    try:
+        conn.recv()
+    finally:
+        server.stop()
+
+
+@contextmanager
+def served(options: EmulatorOptions, traffic_log=None, last_out_of_range: bool = False):
+    """Serves the emulator from a child process (as hardware would be: no interpreter shared with the client).
+
+    Args:
+        options: How to serve it.
+        traffic_log: Path of the emulator's traffic log, or None.
+        last_out_of_range: Take the last module out of radio range (NAK_UNREACHABLE).
+
+    Yields:
+        The URL to connect to.
+
+    Raises:
+        InputError: The emulator could not be built (one line).
+    """
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve_child, args=(options, traffic_log, last_out_of_range, child), daemon=True)
+    proc.start()
+    try:
+        if not parent.poll(120):
+            raise InputError("emulator: did not start within 120 s")
+        kind, value = parent.recv()
+        if kind == "error":
+            raise InputError(f"emulator: {value}")
+        yield value
+    finally:
+        if proc.is_alive():
+            try:
+                parent.send("stop")
+            except OSError:
+                pass
+            proc.join(10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+
+from hil.conformance.report import spec_ids
 
 
 def _run(tmp_path, *args: str) -> subprocess.CompletedProcess:
@@ -14,7 +18,7 @@ def _run(tmp_path, *args: str) -> subprocess.CompletedProcess:
                            f"hydra.run.dir={tmp_path}/r"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
 
 
-def test_suite_passes_against_the_emulator_and_writes_junit_traffic_report(tmp_path) -> None:
+def test_suites_pass_against_the_emulator_and_write_junit_traffic_report_conformance(tmp_path) -> None:
     proc = _run(tmp_path, "target=emulator")
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = tmp_path / "r" / "hil"
@@ -30,6 +34,13 @@ def test_suite_passes_against_the_emulator_and_writes_junit_traffic_report(tmp_p
     assert any(" TX 7e" in line for line in traffic) and any(" RX 7e" in line for line in traffic)
     assert any("IDENTIFY" in line for line in traffic)
     assert "PASSED" in (out / "report.md").read_text()
+    # the protocol conformance suite ran against a fresh emulator: every spec id passed
+    ids = spec_ids((Path(__file__).resolve().parents[2] / "docs" / "serial-protocol.md").read_text())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["conformance_ids"] == len(ids) >= 40
+    assert summary["conformance_passed"] == ids and summary["conformance_failed"] == []
+    report = (out / "conformance.md").read_text()
+    assert "PASSED" in report and all(f"| {i} | passed |" in report for i in ids)
 
 
 @pytest.mark.parametrize("args, key", [
@@ -85,23 +96,6 @@ def test_a_device_answering_garbage_exits_2_and_keeps_what_was_read(tmp_path) ->
     assert kept.is_file() and " RX " in kept.read_text()
 
 
-def test_the_conformance_suite_passes_every_spec_id_against_the_emulator(tmp_path) -> None:
-    import json
-    from pathlib import Path
-
-    from hil.conformance.report import spec_ids
-
-    proc = _run(tmp_path, "target=emulator")
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = tmp_path / "r" / "hil"
-    ids = spec_ids((Path(__file__).resolve().parents[2] / "docs" / "serial-protocol.md").read_text())
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["conformance_ids"] == len(ids) >= 40
-    assert summary["conformance_passed"] == ids and summary["conformance_failed"] == []
-    report = (out / "conformance.md").read_text()
-    assert "PASSED" in report and all(f"| {i} | passed |" in report for i in ids)
-
-
 def _emulate(tmp_path, *args: str, timeout: float = 60) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "twin.cli", "task=emulate", *args, "tracking=off",
                              f"hydra.run.dir={tmp_path}/e"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -109,8 +103,6 @@ def _emulate(tmp_path, *args: str, timeout: float = 60) -> subprocess.Popen:
 
 
 def test_emulate_serves_alone_and_prints_its_url(tmp_path, transport="pty") -> None:
-    import json
-
     from hil.drivers.j100uc import J100UC
     from hil.errors import Nak
     from hil.transport import Transport

@@ -132,22 +132,15 @@ def conformance(target: str, port: str, seed: int, out_dir: Path) -> dict[str, A
     suite = Path(str(resources.files("hil") / "conformance"))
     ids = conformance_report.spec_ids(spec.read_text()) if spec.is_file() else []
     junit = out_dir / "conformance.xml"
-    server = None
-    if target == "emulator":
-        from hil.emulator.session import EmulatorOptions, build_server
+    args = [str(suite), "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1",
+            "--rootdir", str(suite), "-W", "ignore::DeprecationWarning"]
+    if target == "emulator":   # served from its own process, as a device would be
+        from hil.emulator.session import EmulatorOptions, served
 
-        server = build_server(EmulatorOptions(seed=seed), traffic_log=out_dir / "conformance-traffic.log")
-        server.faults.trigger("out_of_range", module=len(server.device.modules), mode="nak")
-        server.start()
-        url = server.url
+        with served(EmulatorOptions(seed=seed), out_dir / "conformance-traffic.log", last_out_of_range=True) as url:
+            pytest.main([*args, f"--conf-url={url}"])
     else:
-        url = port
-    try:
-        pytest.main([str(suite), "-q", "-p", "no:cacheprovider", f"--conf-url={url}", f"--junitxml={junit}",
-                     "-o", "junit_family=xunit1", "--rootdir", str(suite), "-W", "ignore::DeprecationWarning"])
-    finally:
-        if server is not None:
-            server.stop()
+        pytest.main([*args, f"--conf-url={port}"])
     if not junit.is_file():
         raise InputError(f"target={target}: the conformance suite did not run")
     results = conformance_report.outcomes(junit)
