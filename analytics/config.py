@@ -44,8 +44,12 @@ class AnalyticsConfig:
     """Balance analytics on meter data.
 
     Attributes:
-        utc_offset_h: Local time offset for days and hours; empty (null): the
-            offset of the first reading in the data.
+        timezone: The site's time zone (IANA name): local days, hours,
+            evenings and weekends with DST, whatever offsets the data file
+            uses; empty: the data's own zone (Parquet column zone or the
+            file's single offset, else UTC).
+        utc_offset_h: A fixed local offset in hours instead (no DST);
+            empty (null): use ``timezone``.
         equipment_w_by_group: Metering equipment's own consumption inside a
             group, W (e.g. a J100UC concentrator: 5 W), by group id.
         absurd_kwh_per_hour: Import limit of a consumer electricity reading.
@@ -67,6 +71,7 @@ class AnalyticsConfig:
             (or the end of the simulated data) are ``out_of_range``.
     """
 
+    timezone: str = "Europe/Bucharest"
     utc_offset_h: float | None = None
     equipment_w_by_group: dict[str, float] = field(default_factory=dict)
     absurd_kwh_per_hour: float = 100.0

@@ -78,6 +78,10 @@ def site_to_dict(site: Site) -> dict[str, Any]:
         "linecodes": [asdict(c) for c in net.linecodes.values()],
         "lines": [asdict(ln) for ln in net.lines],
     }
+    if site.origin_lonlat is not None:
+        out["origin_lonlat"] = [float(v) for v in site.origin_lonlat]
+    if net is not None and net.extra_transformers:
+        out["network"]["extra_transformers"] = [asdict(t) for t in net.extra_transformers]
     return out
 
 
@@ -153,11 +157,11 @@ def _network(obj: Any) -> Network | None:
         return None
     if not isinstance(obj, dict):
         raise _Bad("network", f"expected an object or null, got {_type_name(obj)}")
-    parts = ("source", "transformer", "buses", "linecodes", "lines")
+    parts = ("source", "transformer", "buses", "linecodes", "lines", "extra_transformers")
     for key in obj:
         if key not in parts:
             raise _Bad(f"network.{key}", f"unknown field (fields of network: {', '.join(parts)})")
-    for key in parts:
+    for key in parts[:-1]:
         if key not in obj:
             raise _Bad(f"network.{key}", "missing required field")
     codes: dict[str, LineCode] = {}
@@ -171,6 +175,7 @@ def _network(obj: Any) -> Network | None:
         buses=_list(Bus, obj["buses"], "network.buses"),
         linecodes=codes,
         lines=_list(Line, obj["lines"], "network.lines"),
+        extra_transformers=_list(Transformer, obj.get("extra_transformers", []), "network.extra_transformers"),
     )
 
 
@@ -197,16 +202,28 @@ def _site(data: Any) -> Site:
         raise _Bad("format", f"expected {FORMAT!r}, got {data.get('format')!r}")
     if data.get("version") != VERSION:
         raise _Bad("version", f"unsupported version {data.get('version')!r} (this reader knows {VERSION})")
-    known = ("format", "version", "name", "network") + tuple(k for k, _ in _LISTS)
+    known = ("format", "version", "name", "network", "origin_lonlat") + tuple(k for k, _ in _LISTS)
     for key in data:
         if key not in known:
             raise _Bad(key, f"unknown field (top-level fields: {', '.join(known)})")
     for key in known:
-        if key not in data and key != "network":
+        if key not in data and key not in ("network", "origin_lonlat"):
             raise _Bad(key, "missing required field")
     name = _value(str, data["name"], "name")
     lists = {key: _list(cls, data[key], key) for key, cls in _LISTS}
-    return Site(name=name, network=_network(data.get("network")), **lists)
+    return Site(name=name, network=_network(data.get("network")), origin_lonlat=_origin(data.get("origin_lonlat")),
+                **lists)
+
+
+def _origin(value: Any) -> tuple[float, float] | None:
+    """The optional ``origin_lonlat``: ``[lon, lat]`` in WGS84 degrees, or null."""
+    if value is None:
+        return None
+    ok = (isinstance(value, list) and len(value) == 2
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
+    if not ok or not (-180.0 <= value[0] <= 180.0 and -90.0 <= value[1] <= 90.0):
+        raise _Bad("origin_lonlat", f"expected [lon, lat] in degrees, got {value!r}")
+    return float(value[0]), float(value[1])
 
 
 class _DuplicateKey(Exception):

@@ -23,11 +23,12 @@ from analytics.planning.config import PlanConfig
 from analytics.roi.config import RoiConfig
 from twin.control.config import DRConfig
 from twin.control.tariffs import TariffConfig
-from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, GridTaskConfig, HilTaskConfig, MeshTaskConfig,
-                               PlanTaskConfig, RoiTaskConfig, SimulateTaskConfig, ValidateTaskConfig)
+from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, EmulateTaskConfig, GridTaskConfig, HilTaskConfig,
+                               MeshTaskConfig, PlanTaskConfig, RoiTaskConfig, SimulateTaskConfig, ValidateTaskConfig)
 from twin.config_tasks import TaskConfig  # noqa: F401  (re-exported for importers of twin.config)
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
+from scenarios.calendars import CalendarConfig
 
 #: Task names this version knows; later issues add more.
 TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan", "hil")
@@ -40,7 +41,8 @@ class SiteConfig:
     """Common fields of every site option.
 
     Attributes:
-        kind: ``ieee_eu_lv``, ``district``, ``rural`` or ``file``.
+        kind: ``ieee_eu_lv``, ``district``, ``rural``, ``file``, ``simbench``,
+            ``dss`` or ``pandapower``.
     """
 
     kind: str = "ieee_eu_lv"
@@ -80,6 +82,42 @@ class FileSiteConfig(SiteConfig):
 
 
 @dataclass
+class SimbenchSiteConfig(SiteConfig):
+    """A SimBench low-voltage grid (``scenarios.sources.simbench_site``).
+
+    Attributes:
+        code: SimBench code, one of the 36 LV codes, e.g. ``1-LV-rural1--0-sw``.
+    """
+
+    kind: str = "simbench"
+    code: str = "1-LV-rural1--0-sw"
+
+
+@dataclass
+class DssSiteConfig(SiteConfig):
+    """Any OpenDSS feeder, compiled through dss-python (``scenarios.sources.dss_site``).
+
+    Attributes:
+        path: The feeder's master script, e.g. ``Master.dss``.
+    """
+
+    kind: str = "dss"
+    path: str = "Master.dss"
+
+
+@dataclass
+class PandapowerSiteConfig(SiteConfig):
+    """A pandapower net saved with ``pandapower.to_json`` (``scenarios.sources.pandapower_site``).
+
+    Attributes:
+        path: The net's JSON file.
+    """
+
+    kind: str = "pandapower"
+    path: str = "net.json"
+
+
+@dataclass
 class LoadsConfig:
     """Common fields of every load option.
 
@@ -98,11 +136,15 @@ class SyntheticLoadsConfig(LoadsConfig):
     """Appliance-level stochastic households driven by a weather series.
 
     Attributes:
+        region: Regional preset of the homes and the climate: ``ro_md``
+            (Romania/Moldova, default), ``ru`` or ``uk_ieee``; fills every
+            ``households``/``weather`` value left unset (docs/households.md).
         households: Appliance ownership, ratings and thermostat settings.
         weather: Outdoor temperature and irradiance of the simulated day.
     """
 
     kind: str = "synthetic"
+    region: str = "ro_md"
     households: HouseholdConfig = field(default_factory=HouseholdConfig)
     weather: WeatherConfig = field(default_factory=WeatherConfig)
 
@@ -124,6 +166,23 @@ class CsvLoadsConfig(LoadsConfig):
 
     kind: str = "csv"
     path: str = "profiles.csv"
+
+
+@dataclass
+class SimbenchLoadsConfig(LoadsConfig):
+    """SimBench's year of 15-minute profiles mapped to the consumers (``grid_model.simbench_loads``).
+
+    Attributes:
+        start_day: First day, 1..366 of the SimBench year 2016.
+        step_minutes: 1 (values held 15 minutes; every task) or 15 (native; ``task=grid``).
+        code: SimBench code whose profiles to use; empty: the site's name
+            (a ``site=simbench`` site is named after its code).
+    """
+
+    kind: str = "simbench"
+    start_day: int = 1
+    step_minutes: int = 1
+    code: str = ""
 
 
 @dataclass
@@ -184,6 +243,8 @@ class AppConfig:
         roi: Return-on-investment inputs.
         plan: Deployment planner and price list.
         tracking: MLflow tracking.
+        calendar: Public holidays (country, subdivision) and time zone of the
+            site, shared by the tariff and the forecasts.
         data_dir: Meter data in the interchange format (docs/data-format.md)
             for ``task=analytics``; empty: simulated data.
         target: HIL bench of ``task=hil``: ``twin``, ``emulator`` or ``serial``.
@@ -191,6 +252,7 @@ class AppConfig:
         rig_port: Test-rig port for ``target=serial``.
         codec: Frame codec on the wire for ``target=serial``, ``package.module:Class``
             (the vendor's codec replaces ours; docs/hil.md).
+        transport: Where ``task=emulate`` serves the emulator: ``pty`` or ``tcp``.
         seed: Master seed; same seed, same outputs.
     """
 
@@ -205,12 +267,14 @@ class AppConfig:
     roi: Any = MISSING
     plan: Any = MISSING
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
     seed: int = 42
     data_dir: str = ""
     target: str = "emulator"
     port: str = ""
     rig_port: str = ""
     codec: str = "hil.codec.v1:CodecV1"
+    transport: str = "pty"
 
 
 #: (group, option) → schema dataclass.
@@ -224,13 +288,18 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "roi"): RoiTaskConfig,
     ("task", "plan"): PlanTaskConfig,
     ("task", "hil"): HilTaskConfig,
+    ("task", "emulate"): EmulateTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
     ("site", "file"): FileSiteConfig,
+    ("site", "simbench"): SimbenchSiteConfig,
+    ("site", "dss"): DssSiteConfig,
+    ("site", "pandapower"): PandapowerSiteConfig,
     ("loads", "synthetic"): SyntheticLoadsConfig,
     ("loads", "ieee_shapes"): IeeeShapesLoadsConfig,
     ("loads", "csv"): CsvLoadsConfig,
+    ("loads", "simbench"): SimbenchLoadsConfig,
     ("grid", "default"): GridConfig,
     ("mesh", "default"): MeshConfig,
     ("dr", "default"): DRConfig,

@@ -33,14 +33,14 @@ _FLOAT = "%.6f"
 def write_load_voltages(path: Path, loads: LoadResult, grid) -> None:
     """Writes ``load_voltages.csv`` (minute × consumer, pu)."""
     frame = pd.DataFrame(grid.v_load_pu.T, columns=loads.consumer_ids)
-    frame.insert(0, "minute", np.arange(1, frame.shape[0] + 1))
+    frame.insert(0, "minute", 1 + loads.minutes_per_step * np.arange(frame.shape[0]))
     frame.to_csv(path, index=False, float_format="%.8f")
 
 
 def feeder_frame(loads: LoadResult, site: Site, grid) -> pd.DataFrame:
     """Per-minute feeder totals: phase loads, transformer, losses, voltage envelope."""
     phase_of = {c.consumer_id: c.phase for c in site.consumers}
-    frame = pd.DataFrame({"minute": np.arange(1, loads.p_kw.shape[1] + 1)})
+    frame = pd.DataFrame({"minute": 1 + loads.minutes_per_step * np.arange(loads.p_kw.shape[1])})
     for ph in "ABC":
         share = np.array([1.0 if phase_of[c] == ph else (1 / 3 if phase_of[c] == "ABC" else 0.0)
                           for c in loads.consumer_ids])
@@ -59,7 +59,7 @@ def feeder_frame(loads: LoadResult, site: Site, grid) -> pd.DataFrame:
 def consumers_frame(loads: LoadResult, site: Site, grid) -> pd.DataFrame:
     """Per-consumer energy, peak, voltage range and loss share."""
     by_id = {c.consumer_id: c for c in site.consumers}
-    hours_per_step = 1.0 / 60.0
+    hours_per_step = loads.minutes_per_step / 60.0
     frame = pd.DataFrame({
         "consumer_id": loads.consumer_ids,
         "bus": [by_id[c].bus for c in loads.consumer_ids],

@@ -7,7 +7,7 @@ package that owns the model and hands the typed result on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,12 @@ def build_site(site_cfg: DictConfig, seed: int) -> Site:
         return make_rural_street(_as_dataclass(site_cfg, RuralConfig), seed)
     if kind == "file":
         return load_site(Path(site_cfg.path))
-    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, file")
+    if kind in ("simbench", "dss", "pandapower"):
+        from scenarios.sources.build import build_source_site
+
+        return build_source_site(kind, site_cfg, seed)
+    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, file, simbench, "
+                     f"dss, pandapower")
 
 
 def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = True) -> LoadResult:
@@ -64,13 +69,18 @@ def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = T
     if kind == "csv":
         return _cut(read_profile_csv(Path(loads_cfg.path), [c.consumer_id for c in consumers]),
                     loads_cfg.minutes, f"loads.path={loads_cfg.path}")
+    if kind == "simbench":
+        from grid_model.simbench_loads import profile_tables, simbench_loads
+
+        return simbench_loads(site, profile_tables(loads_cfg.code or site.name), loads_cfg.start_day,
+                              loads_cfg.minutes, loads_cfg.step_minutes)
     if kind == "synthetic":
         fleet = build_fleet(loads_cfg, site, seed)
         for minute in tqdm(range(loads_cfg.minutes), desc="households", unit="min", disable=not progress,
                            leave=False, mininterval=0.5):
             fleet.step(minute)
         return fleet.result()
-    raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv")
+    raise InputError(f"loads.kind: '{kind}' is not allowed; allowed: synthetic, ieee_shapes, csv, simbench")
 
 
 def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
@@ -82,9 +92,12 @@ def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
     from grid_model.households.fleet import HouseholdFleet
     from grid_model.weather import WeatherConfig, make_weather
 
-    households = _as_dataclass(loads_cfg.households, HouseholdConfig)
-    weather = make_weather(_as_dataclass(loads_cfg.weather, WeatherConfig), households.resolved_day_of_year(),
-                           seed, loads_cfg.minutes)
+    region = str(loads_cfg.get("region", "ro_md"))
+    households = replace(_as_dataclass(loads_cfg.households, HouseholdConfig), region=region).resolved()
+    weather_cfg = replace(_as_dataclass(loads_cfg.weather, WeatherConfig), region=region)
+    if site.origin_lonlat is not None and weather_cfg.longitude_deg is None:  # the sun where the site is
+        weather_cfg.longitude_deg, weather_cfg.latitude_deg = site.origin_lonlat
+    weather = make_weather(weather_cfg, households.resolved_day_of_year(), seed, loads_cfg.minutes)
     return HouseholdFleet(site.consumers, households, weather, seed, minutes=loads_cfg.minutes)
 
 
@@ -153,6 +166,7 @@ class Day:
         engine: The compiled solver (reusable for more solves).
         grid: The day's grid results with bus-level outputs.
         solve_seconds: Time of the time-step solve alone (no bus-level outputs).
+        net: The pandapower net the engine was compiled from.
     """
 
     site: Site
@@ -161,6 +175,7 @@ class Day:
     engine: Any
     grid: Any
     solve_seconds: float
+    net: Any = None
 
 
 def solve_day(cfg: DictConfig, step: Callable[[str], None]) -> Day:
@@ -171,11 +186,12 @@ def solve_day(cfg: DictConfig, step: Callable[[str], None]) -> Day:
     loads = build_loads(cfg.loads, site, cfg.seed)
     step("network")
     network = network_of(cfg.grid, site)
-    _, engine = build_engine(cfg.grid, site)
+    net, engine = build_engine(cfg.grid, site)
     step("solve")
-    solve_seconds = engine.solve_day(loads.p_kw, loads.q_kvar, network_outputs=False).solve_seconds
-    grid = engine.solve_day(loads.p_kw, loads.q_kvar)
-    return Day(site, network, loads, engine, grid, float(solve_seconds))
+    dt = loads.minutes_per_step
+    solve_seconds = engine.solve_day(loads.p_kw, loads.q_kvar, network_outputs=False, step_minutes=dt).solve_seconds
+    grid = engine.solve_day(loads.p_kw, loads.q_kvar, step_minutes=dt)
+    return Day(site, network, loads, engine, grid, float(solve_seconds), net)
 
 
 def write_day(out_dir: Path, day: Day) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def key_figures(day: Day) -> dict[str, float]:
     v = grid.v_bus_pu
     return {
         "consumers": int(loads.p_kw.shape[0]),
-        "minutes": int(loads.p_kw.shape[1]),
+        "minutes": int(loads.p_kw.shape[1] * loads.minutes_per_step),
         "energy_served_kwh": energy_kwh,
         "losses_kwh": losses_kwh,
         "losses_pct": 100.0 * losses_kwh / (energy_kwh + losses_kwh) if energy_kwh > 0 else 0.0,

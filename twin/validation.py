@@ -66,6 +66,10 @@ def check_config(cfg: DictConfig) -> None:
             raise InputError(f"{key}: '{value}' is not allowed; allowed: {', '.join(allowed)}")
     if cfg.loads.minutes < 1:
         raise InputError(f"loads.minutes: must be >= 1, got {cfg.loads.minutes}")
+    if "region" in cfg.loads:
+        from grid_model.households.regions import check_region
+
+        check_region(str(cfg.loads.region), "loads.region")
     if not 0 < cfg.grid.vminpu < cfg.grid.vmaxpu:
         raise InputError(
             f"grid.vminpu/grid.vmaxpu: need 0 < vminpu < vmaxpu, got {cfg.grid.vminpu} and {cfg.grid.vmaxpu}"

@@ -5,7 +5,8 @@ also says how missing hours count).
 
 **Forecast.** From the daily totals of the last ``history_days`` days up to
 ``as_of`` (inclusive) the mean of weekdays (Mon-Fri) ``m_wd`` and of weekend
-days ``m_we`` is taken per meter (the pooled mean when the window has only one
+days ``m_we`` (Saturdays, Sundays and, with ``calendar.country`` set, public
+holidays from the ``holidays`` package) is taken per meter (the pooled mean when the window has only one
 kind). ``forecast_month_end`` = the known days of the month + the day-of-week
 mean for each of the ``R = R_wd + R_we`` unknown days (every day after
 ``as_of`` and the unknown days before it). ``group_mean_forecast`` is the mean
@@ -27,8 +28,7 @@ day). ``low``/``high`` add to the known part the central ``band_pct`` interval
 of a lognormal with that mean and variance, using the ``t(n − k)`` quantile in
 log space: right-skewed like a sum of a few skewed days, never negative. The
 known days count as exact (the scaling of partly observed days adds no width).
-Autocorrelation between days, trends (heating season) and holidays are not
-modelled, so real coverage can be lower than nominal on data with strong
+Autocorrelation between days and trends (heating season) are not modelled, so real coverage can be lower than nominal on data with strong
 trends. On synthetic households (gamma days, CV 35 %, weekend +30 %, 3 %
 missing hours; ``tests/analytics/test_forecasts.py``) the 80 % band holds the
 true month total for 77-82 % of 2,000 meters at as_of = the 3rd..28th.
@@ -36,12 +36,14 @@ true month total for 77-82 % of 2,000 meters at as_of = the 3rd..28th.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from scenarios.calendars import CalendarConfig, days_off
 
 from analytics.forecasts.daily import DailyTotals, daily_totals, per_meter, sorted_hours
 
@@ -58,12 +60,15 @@ class ForecastConfig:
         band_pct: Central prediction interval of ``low``/``high``, percent.
         min_day_coverage_pct: Minimum share of a day's hours observed for the
             day to count (scaled up to the full day); below it the day is unknown.
+        calendar: Public holidays count as weekend days (``scenarios.calendars``);
+            the app points it at the root ``calendar``.
     """
 
     as_of: str = ""
     history_days: int = 28
     band_pct: float = 80.0
     min_day_coverage_pct: float = 50.0
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
 
 
 def _resolve_as_of(cfg: ForecastConfig, daily: DailyTotals) -> pd.Timestamp:
@@ -161,7 +166,7 @@ def month_forecast(values: np.ndarray, meter_ids, hours: pd.DatetimeIndex, group
     hpos = daily.dates.get_indexer(hist_days)
     hist = np.full((n, len(hist_days)), np.nan)
     hist[:, hpos >= 0] = daily.total[:, hpos[hpos >= 0]]
-    st = _dow_means(hist, hist_days.dayofweek.to_numpy() >= 5)
+    st = _dow_means(hist, days_off(hist_days.to_numpy(), cfg.calendar, "analytics.forecast.calendar"))
     pooled = np.where(st["n_all"] > 0, (np.where(st["n_wd"] > 0, st["m_wd"] * st["n_wd"], 0.0)
                                          + np.where(st["n_we"] > 0, st["m_we"] * st["n_we"], 0.0))
                       / np.maximum(st["n_all"], 1), np.nan)
@@ -171,7 +176,7 @@ def month_forecast(values: np.ndarray, meter_ids, hours: pd.DatetimeIndex, group
 
     # the month: known days up to as_of, unknown ones (gaps and the rest of the month)
     mdays = _month_days(as_of)
-    weekend = mdays.dayofweek.to_numpy() >= 5
+    weekend = days_off(mdays.to_numpy(), cfg.calendar, "analytics.forecast.calendar")
     past = np.asarray(mdays <= as_of)
     mpos = daily.dates.get_indexer(mdays)
     month = np.full((n, len(mdays)), np.nan)

@@ -7,8 +7,10 @@ that straddles a zone switch, a clock hour or a month is split minute by minute.
 
 Rules, per customer and month (all amounts in the tariff's currency, unrounded):
 
-* ``days_billed``: minutes of the month the horizon covers / 1440; a month is
-  billed in proportion ``share = days_billed / days_in_month``.
+* ``days_billed``: days of the month the horizon covers (each minute counts
+  1/1440 of a day, or 1/1380 and 1/1500 on the 23- and 25-hour days when the
+  tariff's calendar has a time zone); a month is billed in proportion
+  ``share = days_billed / days_in_month``. Months and clock hours are local.
 * ``energy_kwh``: the month's net energy. Negative power (PV export) is
   **net-metered**: exported energy is credited at the same rate as it would be
   charged, so a month's energy and energy charge may be negative.
@@ -71,7 +73,8 @@ def bill(consumer_ids: list[str], p_kw: np.ndarray, start: datetime, tariff: Tar
     Args:
         consumer_ids: Customer ids, one per row of ``p_kw``.
         p_kw: (n, T) average power of each step in kW (negative = export).
-        start: Start of the first step, naive local time.
+        start: Start of the first step, local wall-clock time (steps are
+            physical minutes when the tariff's calendar has a time zone).
         tariff: The compiled tariff.
         occupants: (n,) occupants per customer, for a social-norm block tariff.
         minutes_per_step: Length of one step in minutes.
@@ -96,8 +99,9 @@ def bill(consumer_ids: list[str], p_kw: np.ndarray, start: datetime, tariff: Tar
         return empty
 
     # Minute grid → segments of constant (step, clock hour); months start on an hour.
-    t = np.datetime64(start.replace(tzinfo=None), "m") + np.arange(minutes)
-    hour = t.astype("datetime64[h]").astype(np.int64)
+    clock = tariff.clock(start, minutes)                         # local clock time, DST-aware
+    t = clock.local
+    hour = clock.hour_key
     month = t.astype("datetime64[M]").astype(np.int64)
     step = np.arange(minutes) // minutes_per_step
     seg = np.flatnonzero(np.r_[True, (step[1:] != step[:-1]) | (hour[1:] != hour[:-1])])
@@ -122,7 +126,7 @@ def bill(consumer_ids: list[str], p_kw: np.ndarray, start: datetime, tariff: Tar
     month_charge = np.add.reduceat(charge, months_s, axis=1)
     penalty_kwh = np.add.reduceat(excess, months_h, axis=1)
     peak_kwh = np.maximum(np.maximum.reduceat(hour_kwh, months_h, axis=1), 0.0)
-    days_billed = np.add.reduceat(seg_minutes, months_s) / 1440.0
+    days_billed = np.add.reduceat(seg_minutes * clock.day_fraction[seg], months_s)
     labels = [str(np.datetime64(int(k), "M")) for k in month_keys]
     days_in_month = np.array([calendar.monthrange(int(s[:4]), int(s[5:]))[1] for s in labels], dtype=float)
     share = days_billed / days_in_month                          # (M,)

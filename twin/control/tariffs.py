@@ -8,8 +8,11 @@ from ``start_h`` (inclusive) to ``end_h`` (exclusive) local clock time; when
 (Saturday, Sunday) or ``all`` days, and ``months`` (1..12, empty = all) to a
 season. Every minute is classified by its *own* calendar day: the 00:00-07:00
 part of a weekday ``23 -> 7`` period covers Monday morning, not Saturday
-morning. Public holidays are not modelled, and times are naive local clock time
-(no daylight-saving shifts).
+morning. With ``calendar.country`` set, a public holiday (``holidays`` package)
+is billed as a ``weekend`` day; with ``calendar.timezone`` set, each simulated
+minute is classified by its local clock time with daylight-saving shifts (the
+23- and 25-hour days, :mod:`scenarios.calendars`); without them, times are naive
+local clock time and only Saturdays and Sundays are weekend days.
 
 Optional parts, all charged per customer and calendar month by
 :mod:`twin.control.billing`:
@@ -38,6 +41,7 @@ from typing import Any, Optional
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
+from scenarios.calendars import CalendarConfig, LocalClock, check_calendar, days_off, local_clock
 from scenarios.errors import InputError
 
 #: Allowed values of ``TariffPeriodConfig.days``.
@@ -105,6 +109,8 @@ class TariffConfig:
         fixed_per_month: Fixed charge per month.
         capacity_per_kw_month: Capacity charge per kW and month, × ``contract_kw``
             or × the month's highest hourly kWh when ``contract_kw == 0``.
+        calendar: Holidays (billed as weekend days) and time zone; the app
+            points it at the root ``calendar``.
     """
 
     name: str = "two_rate"
@@ -116,12 +122,14 @@ class TariffConfig:
     penalty_rate_per_kwh: float = 0.0
     fixed_per_month: float = 0.0
     capacity_per_kw_month: float = 0.0
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
 
 
 def _as_object(cfg: Any) -> TariffConfig:
     """Turns a DictConfig of the ``tariff`` group into a TariffConfig."""
     if isinstance(cfg, DictConfig):
-        cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TariffConfig), cfg))
+        data = OmegaConf.to_container(cfg, resolve=True)  # tariff.calendar points at the root calendar
+        cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(TariffConfig), data))
     return cfg
 
 
@@ -224,6 +232,7 @@ def _validated(cfg: TariffConfig, key: str) -> np.ndarray:
     if cfg.penalty_rate_per_kwh > 0 and cfg.contract_kw == 0:
         raise InputError(f"{key}.penalty_rate_per_kwh: needs contract_kw > 0, got {cfg.penalty_rate_per_kwh}")
     _check_blocks(cfg, key)
+    check_calendar(cfg.calendar, f"{key}.calendar")
     return _compile(cfg, key)
 
 
@@ -280,17 +289,22 @@ class Tariff:
         cfg = _as_object(cfg)
         return cls(cfg, _validated(cfg, key))
 
+    def clock(self, start: datetime, minutes: int) -> LocalClock:
+        """Local clock time of each physical minute from ``start`` (the tariff's calendar)."""
+        return local_clock(start, minutes, self.config.calendar.timezone, "tariff.calendar")
+
     def zones(self, start: datetime, minutes: int) -> ZoneSeries:
         """Zone, rate and cheapest/peak flags of each minute from ``start``.
 
         Args:
-            start: First minute, naive local time (seconds are dropped).
-            minutes: Length of the horizon in minutes.
+            start: First minute, local wall-clock time (seconds are dropped).
+            minutes: Length of the horizon in minutes (physical minutes when
+                the calendar has a time zone).
         """
-        t = np.datetime64(start.replace(tzinfo=None), "m") + np.arange(minutes)
+        t = self.clock(start, minutes).local
         day = t.astype("datetime64[D]")
         minute = (t - day).astype(np.int64)
-        weekend = ((day.astype(np.int64) + 3) % 7 >= 5).astype(np.int64)  # 1970-01-01 was a Thursday
+        weekend = days_off(day, self.config.calendar, "tariff.calendar").astype(np.int64)
         month = t.astype("datetime64[M]").astype(np.int64) % 12
         period = self.lookup[month, weekend, minute]
         rate = self._rates[period]

@@ -2,7 +2,8 @@
 
 Writes ``grid/load_voltages.csv`` (``minute`` 1..1440, one column per load in
 pu of the LV nominal phase voltage), ``grid/feeder_timeseries.csv``,
-``grid/consumers.csv``, ``grid/buses.csv`` and ``grid/summary.json`` with
+``grid/consumers.csv``, ``grid/buses.csv``, ``grid/net.json`` (the site as a
+pandapower net, :mod:`grid_model.pandapower_export`) and ``grid/summary.json`` with
 ``energy_served_kwh``, ``losses_kwh`` and ``solve_seconds`` (the time of the
 1440-step solve alone) among the key figures.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from grid_model.pandapower_export import write_site_net
 from twin import pipeline
 from twin.progress import stages
 
@@ -24,4 +26,5 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         day = pipeline.solve_day(cfg, step)
         step("write")
         pipeline.write_day(out_dir, day)
+        write_site_net(out_dir / "net.json", day.site, day.network, day.net)
     return pipeline.key_figures(day)

@@ -7,7 +7,8 @@ Writes under ``mesh/``: ``summary.json`` (``modules``, ``meters``,
 ``battery_life_years_median``, ``relayed_per_day_max``, ``dropped_readings``,
 ``events_per_s`` and more), ``nodes.csv`` (one row per node),
 ``unreachable.csv`` (modules no path reaches, with their best link margin),
-``first_to_die.json``, ``latency.csv``, ``broadcasts.csv`` and the plots
+``first_to_die.json``, ``latency.csv``, ``broadcasts.csv``, ``topology.geojson``
+(nodes and route links, :mod:`mesh_sim.geojson`) and the plots
 ``topology.png``, ``battery_life.png``, ``latency_cdf.png``.
 """
 
@@ -24,6 +25,7 @@ from tqdm.auto import tqdm
 
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
+from mesh_sim.geojson import write_topology_geojson
 from mesh_sim.outputs import write_mesh_outputs
 from mesh_sim.summary import summarize
 from scenarios.errors import InputError
@@ -70,6 +72,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         summary = summarize(result, len(site.concentrators))
         write_mesh_outputs(out_dir, result, summary, with_plots=cfg.task.plots)
         missing = write_unreachable(out_dir / "unreachable.csv", result)
+        write_topology_geojson(out_dir / "topology.geojson", result.nodes, site.origin_lonlat)
     if missing:
         log.warning("%d module(s) have no route to a concentrator (id,status,best margin dB): %s",
                     len(missing), "; ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""))

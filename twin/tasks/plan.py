@@ -5,7 +5,9 @@ docs/planning.md) or, when empty, from the configured ``site`` group. Writes
 under ``plan/``: ``summary.json`` (``meters``, ``modules``,
 ``concentrators``, ``max_hops``, ``pdr_final``, ``install_shifts``,
 ``capex``, ...), ``bom.csv``, ``modules.csv``, ``concentrators.csv``,
-``battery_schedule.csv``, ``battery_by_year.csv``, ``site.json`` and ``map.png``.
+``battery_schedule.csv``, ``battery_by_year.csv``, ``site.json``, ``map.png``,
+and ``map.geojson`` / ``map.kml`` (modules, concentrators, mesh links with hop
+and margin, unreachable modules; WGS84 when the input was geo-referenced).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from analytics.planning.bom import bom
+from analytics.planning.geo_export import write_plan_geo
 from analytics.planning.config import PlanConfig, check_plan_config, check_prices
 from analytics.planning.outputs import write_plan
 from analytics.planning.planner import plan_site
@@ -44,6 +47,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             site, dr_ids, origin = points.site, points.dr_meter_ids, points.origin_lonlat
         else:
             site = pipeline.build_site(cfg.site, int(cfg.seed))
+            origin = site.origin_lonlat
         step("plan")
         with tqdm(total=plan_cfg.max_iterations, desc="verification runs", unit="run", file=sys.stderr,
                   leave=False) as bar:
@@ -53,6 +57,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         bom_df = bom(plan, plan_cfg.prices, plan_cfg)
         step("write")
         summary = write_plan(out_dir, plan, bom_df, plan_cfg, origin_lonlat=origin)
+        write_plan_geo(out_dir, plan, origin)
     if not plan.delivering:
         log.warning("the plan does not deliver: %s", plan.reason)
     return summary
