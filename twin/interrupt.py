@@ -1,7 +1,7 @@
 """SIGINT and SIGTERM during a run: stop the workers, clean up, one line, no traceback.
 
 :func:`handle_signals` turns both signals into :class:`Interrupted` (a
-``BaseException``, so no task's ``except Exception`` swallows it) in the main
+``KeyboardInterrupt``, so no task's ``except Exception`` swallows it) in the main
 process. Before raising, it terminates this process's worker processes
 (``multiprocessing`` children, e.g. a ``ProcessPoolExecutor``'s), so that
 leaving a ``with pool:`` block does not wait for them and none is left holding
@@ -33,8 +33,11 @@ from typing import Any
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(BaseException):
+class Interrupted(KeyboardInterrupt):
     """The run was stopped by a signal.
+
+    A ``KeyboardInterrupt`` for whoever handles Ctrl-C already (the HIL suite's
+    pytest stops its session at once), so no ``except Exception`` catches it.
 
     Attributes:
         signum: The signal number.

@@ -209,6 +209,8 @@ def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, suspects: pd.Dat
     try:
         forecast = month_forecast(prep.raw[rows], ids, hours, group_of, acfg.forecast, kind_of=kind_of)
     except ValueError as exc:  # too little data for a month-end forecast, or as_of outside the data
+        if "as_of" not in str(exc) and "no hours" not in str(exc):
+            raise
         if acfg.forecast.as_of:
             raise InputError(f"analytics.forecast.as_of: {exc}") from None
         first = hours[0].isoformat() if len(hours) else "-"
