@@ -221,6 +221,8 @@ def _leak_alerts(values: np.ndarray, ids: np.ndarray, hours: pd.DatetimeIndex, c
         rows.append(fire)
         cols.append(np.full(len(fire), j))
         vals.append(run_min[fire].copy())
+    if not rows:  # the data holds no night window at all
+        return []
     r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     if not len(r):
         return []

@@ -59,20 +59,36 @@ def fill_gaps(values: np.ndarray, local_hour: np.ndarray, zero: np.ndarray | Non
         ``(filled, was_filled)``.
     """
     out = values.copy()
-    if zero is not None:
-        out[zero] = 0.0
-    missing = np.isnan(out)
-    if missing.any():
-        rows = np.flatnonzero(missing.any(axis=1))
-        for h in range(24):
-            cols = local_hour == h
-            block = out[np.ix_(rows, cols)]
-            med = np.nanmedian(np.where(np.isnan(block), np.nan, block), axis=1) if block.size else np.zeros(len(rows))
-            med = np.nan_to_num(med)
-            hole = np.isnan(block)
-            block[hole] = np.broadcast_to(med[:, None], block.shape)[hole]
-            out[np.ix_(rows, cols)] = block
+    missing = fill_gaps_rows(out, np.arange(out.shape[0]), local_hour, zero)
     return out, missing
+
+
+def fill_gaps_rows(values: np.ndarray, rows: np.ndarray, local_hour: np.ndarray,
+                   zero: np.ndarray | None = None) -> np.ndarray:
+    """:func:`fill_gaps` in place on ``rows`` of ``values`` (no full-size copy); returns (n, H) was-missing.
+
+    ``zero`` is (n, H) over all rows; only ``rows`` are changed. A zeroed hour is not counted as filled.
+    """
+    rows = np.asarray(rows, dtype=int)
+    missing = np.zeros(values.shape, dtype=bool)
+    if not len(rows):
+        return missing
+    if zero is not None:
+        zr, zc = np.nonzero(zero[rows])
+        values[rows[zr], zc] = 0.0
+    for h in range(24):
+        cols = np.flatnonzero(local_hour == h)
+        if not len(cols):
+            continue
+        block = values[np.ix_(rows, cols)]
+        hole = np.isnan(block)
+        if not hole.any():
+            continue
+        med = np.nan_to_num(np.nanmedian(block, axis=1)) if block.size else np.zeros(len(rows))
+        r, c = np.nonzero(hole)
+        values[rows[r], cols[c]] = med[r]
+        missing[rows[r], cols[c]] = True
+    return missing
 
 
 def group_balances(units: list[BalanceUnit], row_of: dict[str, int], values: np.ndarray, raw: np.ndarray,

@@ -11,6 +11,15 @@
 * ``analytics_rollup_exact``: the roll-up (group meter minus every consumer
   meter below) equals the sum of the group's own imbalance and those of its
   metered descendants, to rounding.
+* ``analytics_detector_heldout`` (validated: seeds never used while tuning):
+  the realistic scenario of :mod:`analytics.heldout` (heating seasons,
+  look-alikes, DST, calibration errors, outages, several anomalies per
+  entrance, faulty group meters) on :data:`~analytics.heldout.HELDOUT_SEEDS`:
+  precision ≥ 0.85, recall ≥ 0.8, look-alikes flagged ≤ 5 %, median start
+  error ≤ 3 days; per pattern and per look-alike in the details.
+* ``analytics_group_meter_faults`` (validated, same held-out runs): faulty
+  entrance meters named as ``group_meter_fault`` (at least 2 in 3), no false
+  group-meter alarm and no consumer blamed in a faulty meter's entrance.
 """
 
 from __future__ import annotations
@@ -117,7 +126,38 @@ def rollup_exact(seed: int) -> Check:
                  "and its metered descendants' imbalances.")
 
 
+def heldout() -> list[Check]:
+    """The realistic held-out evaluation: the detector's figures and the group-meter faults."""
+    from analytics.heldout import HELDOUT_SEEDS, TUNING_SEEDS, evaluate_seeds
+
+    r = evaluate_seeds(HELDOUT_SEEDS)
+    targets = {"precision": 0.85, "recall": 0.8, "lookalikes_flagged_share": 0.05, "start_error_days_median": 3.0}
+    got = {k: round(float(r[k]), 3) for k in targets}
+    passed = (got["precision"] >= 0.85 and got["recall"] >= 0.8 and got["lookalikes_flagged_share"] <= 0.05
+              and got["start_error_days_median"] <= 3.0)
+    by_pattern = ", ".join(f"{p} {v['recall']:.2f} of {v['n']}" for p, v in r["by_pattern"].items())
+    by_look = ", ".join(f"{k} {v['flagged']}/{v['n']}" for k, v in r["by_lookalike"].items())
+    detector_row = Check(
+        "analytics_detector_heldout", targets, got,
+        "precision >= 0.85, recall >= 0.8, look-alikes flagged <= 5 %, median start error <= 3 days", passed,
+        f"validated on held-out seeds {list(HELDOUT_SEEDS)} (tuning used {list(TUNING_SEEDS)}): "
+        f"{r['anomalies']} anomalies, {r['flagged']} flagged, {r['false_positives']} false positives; recall by "
+        f"pattern: {by_pattern}; look-alikes flagged: {by_look}. Scenario: analytics.heldout (heating, "
+        "look-alikes, spring DST, 1 % calibration errors, outages, 2-3 anomalies in a third of the anomalous "
+        "entrances, faulty entrance meters).", {k: v for k, v in r.items() if k in ("by_pattern", "by_lookalike")})
+    found, total = r["group_faults_found"], r["group_faults"]
+    fault_row = Check(
+        "analytics_group_meter_faults", {"found_share": ">= 0.67", "false_alarms": 0, "consumers_blamed": 0},
+        {"found": f"{found}/{total}", "false_alarms": r["group_fault_false_alarms"],
+         "consumers_blamed": r["consumers_blamed_for_group_faults"]}, "found >= 2/3, no false alarm, nobody blamed",
+        total > 0 and found >= 2 * total / 3 and r["group_fault_false_alarms"] == 0
+        and r["consumers_blamed_for_group_faults"] == 0,
+        f"validated on held-out seeds {list(HELDOUT_SEEDS)}: entrance meters reading 4-10 % low or high from a "
+        "day on, found from the mirrored steps of the entrance's and the building's balances.")
+    return [detector_row, fault_row]
+
+
 def run_all(cfg: DictConfig) -> list[Check]:
     """Every analytics check."""
     seed = int(cfg.seed)
-    return [detector(seed), technical_losses(seed), rollup_exact(seed)]
+    return [detector(seed), technical_losses(seed), rollup_exact(seed), *heldout()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analytics.alerts import AlertConfig
+from analytics.data_format.schema import EARLIEST_TIMESTAMP, MAX_DAYS_AHEAD, MAX_REJECT_SHARE
 from analytics.forecasts import ForecastConfig
 from analytics.theft import TheftConfig
 from analytics.verification import VerificationConfig
@@ -43,8 +44,12 @@ class AnalyticsConfig:
     """Balance analytics on meter data.
 
     Attributes:
-        utc_offset_h: Local time offset for days and hours; empty (null): the
-            offset of the first reading in the data.
+        timezone: The site's time zone (IANA name): local days, hours,
+            evenings and weekends with DST, whatever offsets the data file
+            uses; empty: the data's own zone (Parquet column zone or the
+            file's single offset, else UTC).
+        utc_offset_h: A fixed local offset in hours instead (no DST);
+            empty (null): use ``timezone``.
         equipment_w_by_group: Metering equipment's own consumption inside a
             group, W (e.g. a J100UC concentrator: 5 W), by group id.
         absurd_kwh_per_hour: Import limit of a consumer electricity reading.
@@ -58,8 +63,15 @@ class AnalyticsConfig:
             ``meters.csv`` has no ``installed`` column (verification interval).
         phase_moves_max: Limit on phase moves recommended per site.
         plots_groups: Groups plotted (the most imbalanced first).
+        max_reject_share: The run stops (exit 2) when more than this share of
+            the readings is rejected on import; 1 runs on whatever is left.
+        earliest_timestamp: Readings before this time are rejected as
+            ``out_of_range`` (a meter clock reset to 1970 or 2000).
+        max_days_ahead: Readings more than this many days after the import
+            (or the end of the simulated data) are ``out_of_range``.
     """
 
+    timezone: str = "Europe/Bucharest"
     utc_offset_h: float | None = None
     equipment_w_by_group: dict[str, float] = field(default_factory=dict)
     absurd_kwh_per_hour: float = 100.0
@@ -72,3 +84,6 @@ class AnalyticsConfig:
     meters_installed: str = "2015-01-01"
     phase_moves_max: int = 10
     plots_groups: int = 4
+    max_reject_share: float = MAX_REJECT_SHARE
+    earliest_timestamp: str = EARLIEST_TIMESTAMP
+    max_days_ahead: float = MAX_DAYS_AHEAD

@@ -113,8 +113,9 @@ def evaluate(flagged: pd.DataFrame, scores_all: pd.Series, truth: pd.DataFrame,
     auc = roc_auc(scores.to_numpy(), scores.index.isin(list(truth_ids)))
 
     found = f.loc[f["meter_id"].isin(tp_ids), ["meter_id", "anomaly_start"]].merge(
-        truth.reindex(columns=["meter_id", "start_day", "start_date"]), on="meter_id", how="left")
-    errors = _start_errors(found) if len(found) else []
+        truth.reindex(columns=["meter_id", "start_day", "start_date"]), on="meter_id",
+        how="left") if tp_ids else None  # no hit (e.g. nothing injected): empty frames of other dtypes
+    errors = _start_errors(found) if found is not None and len(found) else []
     start_error = float(np.median(errors)) if errors else math.nan
 
     delays = []

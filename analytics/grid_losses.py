@@ -79,18 +79,20 @@ class GroupLosses:
 
 
 def _downstream_masks(network: Network, site: Site) -> tuple[dict[str, int], int]:
-    """Consumers (bit masks over ``site.consumers``) downstream of every line reached from the busbar.
+    """Consumers (bit masks over ``site.consumers``) downstream of every line reached from the busbar(s).
+
+    A network with several transformers is walked from every LV busbar.
 
     Returns:
-        ``(line name → mask, mask of every consumer reached, busbar included)``.
+        ``(line name → mask, mask of every consumer reached, busbars included)``.
     """
     adj: dict[str, list[tuple[str, str]]] = {}
     for line in network.lines:
         adj.setdefault(line.from_bus, []).append((line.name, line.to_bus))
         adj.setdefault(line.to_bus, []).append((line.name, line.from_bus))
-    root = network.transformer.lv_bus
-    order, near_end, far_end = [root], {}, {}
-    seen, queue = {root}, deque([root])
+    roots = [t.lv_bus for t in network.transformers]
+    order, near_end, far_end = list(roots), {}, {}
+    seen, queue = set(roots), deque(roots)
     while queue:
         bus = queue.popleft()
         for name, other in adj.get(bus, []):
@@ -107,9 +109,12 @@ def _downstream_masks(network: Network, site: Site) -> tuple[dict[str, int], int
         if c.bus in mask:
             mask[c.bus] |= 1 << i
     line_to = {bus: name for name, bus in far_end.items()}
-    for bus in reversed(order[1:]):
+    for bus in reversed(order[len(roots):]):
         mask[near_end[line_to[bus]]] |= mask[bus]
-    return {name: mask[bus] for name, bus in far_end.items()}, mask[root]
+    everyone = 0
+    for root in roots:
+        everyone |= mask[root]
+    return {name: mask[bus] for name, bus in far_end.items()}, everyone
 
 
 def downstream_consumers(site: Site, network: Network | None = None) -> dict[str, np.ndarray]:

@@ -28,6 +28,12 @@ imbalance grow. The patterns follow the tampering methods of DOMAIN.md
 * ``drift`` – a failing meter whose registration falls linearly, hour by hour,
   from ``x`` at the start to ``(1 − s)·x`` :data:`DRIFT_DAYS` days later, then
   stays there, ``s`` ∈ [0.2, 0.6].
+* ``evening_bypass`` – a load wired around the meter every evening only
+  (17:00–23:00 local): like ``bypass`` in those hours, ``s`` ∈ [0.6, 1.5].
+* ``evening_bypass_some`` – the same on some evenings only: each day after
+  the start is a bypass evening with probability 1/2 (drawn from ``param``).
+* ``weekday_bypass`` – a whole-day ``bypass`` on fixed weekdays only: the
+  weekdays are the bits of ``param`` (bit 0 Monday), ``s`` ∈ [0.5, 1.2].
 
 Here ``x`` is what the meter registered without the anomaly (the true
 consumption times the meter's own accuracy error) and ``true`` the true
@@ -50,8 +56,12 @@ import pandas as pd
 
 from scenarios.errors import InputError
 
+#: The patterns of the first detector evaluation (``draw_anomalies``' default).
+CLASSIC_PATTERNS: tuple[str, ...] = ("stopped", "under_registration", "bypass", "reverse", "intermittent_evening",
+                                     "drift")
 #: The injected patterns.
-PATTERNS: tuple[str, ...] = ("stopped", "under_registration", "bypass", "reverse", "intermittent_evening", "drift")
+PATTERNS: tuple[str, ...] = ("stopped", "under_registration", "bypass", "reverse", "intermittent_evening", "drift",
+                             "evening_bypass", "evening_bypass_some", "weekday_bypass")
 
 #: Severity drawn uniformly from these ranges by :func:`draw_anomalies` (meaning per pattern: module docstring).
 SEVERITY_RANGE: dict[str, tuple[float, float]] = {
@@ -61,6 +71,9 @@ SEVERITY_RANGE: dict[str, tuple[float, float]] = {
     "reverse": (0.3, 1.0),
     "intermittent_evening": (0.4, 0.9),
     "drift": (0.2, 0.6),
+    "evening_bypass": (0.6, 1.5),
+    "evening_bypass_some": (0.6, 1.5),
+    "weekday_bypass": (0.5, 1.2),
 }
 
 #: Local hours (interval starts) in which ``intermittent_evening`` is active: 17:00–23:00.
@@ -81,12 +94,15 @@ class Anomaly:
         pattern: One of :data:`PATTERNS`.
         start_day: First local day (0 = the day of the data's start) it is active.
         severity: Strength, meaning per pattern (module docstring).
+        param: Weekday bits (``weekday_bypass``) or the seed of the bypass
+            evenings (``evening_bypass_some``); unused otherwise.
     """
 
     meter_id: str
     pattern: str
     start_day: int
     severity: float
+    param: int = 0
 
     def __post_init__(self) -> None:
         if self.pattern not in PATTERNS:
@@ -106,8 +122,28 @@ def _local_clock(n_hours: int, hours_per_day: int, start_hour_local: int) -> tup
     return t // hours_per_day, t % hours_per_day
 
 
+def _bypass_keep(t: np.ndarray, b: float) -> np.ndarray:
+    """Share of the true consumption ``t`` a meter still registers with a load ``b`` wired around it."""
+    return np.divide(t - np.minimum(t, b), t, out=np.ones_like(t), where=t > 0)
+
+
+def active_hours(a: Anomaly, day: np.ndarray, hod: np.ndarray, dow0: int = 0) -> np.ndarray:
+    """(H,) bool, the hours in which anomaly ``a`` changes the registration."""
+    on = day >= a.start_day
+    if a.pattern in ("intermittent_evening", "evening_bypass", "evening_bypass_some"):
+        on &= (hod >= EVENING_HOURS[0]) & (hod < EVENING_HOURS[1])
+    if a.pattern == "evening_bypass_some":
+        n_days = int(day.max()) + 1 if len(day) else 0
+        pick = np.random.default_rng([int(a.param), _STREAM + 1]).random(n_days) < 0.5
+        on &= pick[day]
+    if a.pattern == "weekday_bypass":
+        dow = (dow0 + day) % 7
+        on &= ((int(a.param) >> dow) & 1).astype(bool)
+    return on
+
+
 def apply(registered: np.ndarray, true: np.ndarray, a: Anomaly, hours_per_day: int = 24,
-          start_hour_local: int = 0) -> np.ndarray:
+          start_hour_local: int = 0, dow0: int = 0) -> np.ndarray:
     """Returns what a meter registers with anomaly ``a``.
 
     Args:
@@ -116,6 +152,7 @@ def apply(registered: np.ndarray, true: np.ndarray, a: Anomaly, hours_per_day: i
         a: The anomaly.
         hours_per_day: Columns per day.
         start_hour_local: Local clock hour of column 0.
+        dow0: Day of week of local day 0 (Monday 0), for ``weekday_bypass``.
 
     Returns:
         A new (H,) array, equal to ``registered`` before ``a.start_day``.
@@ -125,23 +162,20 @@ def apply(registered: np.ndarray, true: np.ndarray, a: Anomaly, hours_per_day: i
     if x.shape != true.shape or x.ndim != 1:
         raise InputError(f"anomaly {a.meter_id}: registered {x.shape} and true {true.shape} must be equal 1-D shapes")
     day, hod = _local_clock(len(x), hours_per_day, start_hour_local)
-    on = day >= a.start_day
+    on = active_hours(a, day, hod, dow0)
     s = float(a.severity)
     out = x.copy()
     if a.pattern == "stopped":
         out[on] = 0.0
     elif a.pattern == "under_registration":
         out[on] = (1.0 - s) * x[on]
-    elif a.pattern == "bypass":
+    elif a.pattern in ("bypass", "evening_bypass", "evening_bypass_some", "weekday_bypass"):
         b = s * float(np.nanmean(true)) if len(true) else 0.0
-        t = true[on]
-        keep = np.divide(t - np.minimum(t, b), t, out=np.ones_like(t), where=t > 0)
-        out[on] = x[on] * keep
+        out[on] = x[on] * _bypass_keep(true[on], b)
     elif a.pattern == "reverse":
         out[on] = -s * x[on]
     elif a.pattern == "intermittent_evening":
-        ev = on & (hod >= EVENING_HOURS[0]) & (hod < EVENING_HOURS[1])
-        out[ev] = (1.0 - s) * x[ev]
+        out[on] = (1.0 - s) * x[on]
     elif a.pattern == "drift":
         first = int(np.argmax(on)) if on.any() else len(x)
         k = np.minimum(1.0, (np.arange(len(x)) - first) / (DRIFT_DAYS * hours_per_day))
@@ -150,7 +184,7 @@ def apply(registered: np.ndarray, true: np.ndarray, a: Anomaly, hours_per_day: i
 
 
 def draw_anomalies(consumer_meter_ids: Sequence[str], days: int, share: float, seed: int,
-                   patterns: Sequence[str] = PATTERNS, min_start_day: int = 14, min_days_after: int = 14,
+                   patterns: Sequence[str] = CLASSIC_PATTERNS, min_start_day: int = 14, min_days_after: int = 14,
                    groups: Mapping[str, str] | None = None, max_per_group: int | None = None) -> list[Anomaly]:
     """Draws anomalies at random meters and days.
 
@@ -215,11 +249,22 @@ def draw_anomalies(consumer_meter_ids: Sequence[str], days: int, share: float, s
     pats = pats[rng.permutation(n)]
     starts = rng.integers(min_start_day, last + 1, size=n)
     u = rng.random(n)
+    params = [pattern_param(str(p), rng) for p in pats]
     out = []
-    for i, p, d, r in sorted(zip(chosen.tolist(), pats, starts.tolist(), u.tolist())):
+    for i, p, d, r, q in sorted(zip(chosen.tolist(), pats, starts.tolist(), u.tolist(), params)):
         lo, hi = SEVERITY_RANGE[p]
-        out.append(Anomaly(ids[i], str(p), int(d), round(lo + (hi - lo) * r, 3)))
+        out.append(Anomaly(ids[i], str(p), int(d), round(lo + (hi - lo) * r, 3), q))
     return out
+
+
+def pattern_param(pattern: str, rng: np.random.Generator) -> int:
+    """A random ``param`` for a pattern: one or two weekdays, or the seed of the bypass evenings."""
+    if pattern == "weekday_bypass":
+        days = rng.choice(7, size=int(rng.integers(1, 3)), replace=False)
+        return int(sum(1 << int(d) for d in days))
+    if pattern == "evening_bypass_some":
+        return int(rng.integers(0, 2 ** 31))
+    return 0
 
 
 def truth_frame(anomalies: Sequence[Anomaly], start) -> pd.DataFrame:

@@ -1,5 +1,11 @@
 """Theft and faulty meters: which consumer's deviation explains the growth of the imbalance.
 
+With ``method = "attribution"`` (the default) the suspects come first from
+:mod:`analytics.attribution` (day by day, in local windows, against a season
+and peer model), and :func:`detect_group` below then runs with the
+proportional family only, on what the attributed members leave (docs/analytics.md).
+With ``method = "forward"`` it runs alone, as described here:
+
 Unsupervised, per balance group (DOMAIN.md: "if a consumer's profile changes
 and the imbalance stays flat, nothing is wrong; if the imbalance grows with
 it, it is theft, a magnet or a faulty meter"):
@@ -56,19 +62,37 @@ class TheftConfig:
         shortfall_t_min: Significance of a member's own drop against its profile.
         match_min, match_max: Range of (member's drop / group's step) that counts as a match.
         drift_days: Ramp length of the drifting-meter regressor.
+        method: ``attribution`` (joint attribution day by day in local
+            windows against a season and peer model, :mod:`analytics.attribution`)
+            or ``forward`` (the hourly forward selection of this module).
+        attribution_t_min: Significance of the co-movement of a member's
+            shortfall and the group's excess that attributes it.
+        beta_min, beta_max: Range of the imbalance response (kWh of group
+            excess per kWh the member registers less) that counts as theft or
+            a faulty meter; a look-alike has about 0.
+        bad_day_filled_share: Days with more than this share of the group's
+            member readings filled (outages) are left out of the attribution.
     """
 
     clean_days: int = 14
     z_group: float = 5.0
     r2_min: float = 0.2
     min_kwh_per_day: float = 0.5
-    max_suspects_per_group: int = 3
+    max_suspects_per_group: int = 4
     negative_readings_min: int = 3
     noise_floor_pct: float = 0.1
     shortfall_t_min: float = 4.0
     drift_days: float = 30.0
     match_min: float = 0.3
     match_max: float = 1.6
+    method: str = "attribution"
+    attribution_t_min: float = 4.0
+    beta_min: float = 0.4
+    beta_max: float = 3.0
+    bad_day_filled_share: float = 0.2
+    forward_families: tuple[str, ...] = ("proportional",)
+    group_faults: bool = True
+    drop_t_min: float = 2.5
 
 
 def _shift_stat(x: np.ndarray, mu: float, sigma: float, first: int) -> tuple[int, float]:
@@ -134,7 +158,8 @@ def _bounded_fit(a: np.ndarray, r: np.ndarray, upper: np.ndarray) -> tuple[np.nd
 
 
 def detect_group(b: GroupBalance, m: np.ndarray, member_ids: list[str], day: np.ndarray, local_hour: np.ndarray,
-                 weekend: np.ndarray, cfg: TheftConfig) -> tuple[list[Suspect], np.ndarray]:
+                 weekend: np.ndarray, cfg: TheftConfig,
+                 known: list[tuple[int, int, tuple[int, int]]] = ()) -> tuple[list[Suspect], np.ndarray]:
     """Suspects of one group and a score for every member (for ranking).
 
     Forward selection with a joint refit: the group's hourly excess after the
@@ -165,10 +190,14 @@ def detect_group(b: GroupBalance, m: np.ndarray, member_ids: list[str], day: np.
         local_hour: (H,) local hour of the day.
         weekend: (H,) bool.
         cfg: Detector settings.
+        known: Members already attributed (row, start day, local hour window):
+            their expected consumption in that window from that day is taken
+            out of the excess first, so that nobody else is fitted to it.
     """
     n_days = int(day.max()) + 1 if len(day) else 0
     n = len(member_ids)
     scores = np.zeros(n)
+    families = ("proportional", "stopped", "bypass") if cfg.method == "forward" else tuple(cfg.forward_families)
     if not member_ids or n_days <= cfg.clean_days:
         return [], scores
     u = np.where(np.isfinite(b.unexplained_kwh), b.unexplained_kwh, 0.0)
@@ -216,10 +245,15 @@ def detect_group(b: GroupBalance, m: np.ndarray, member_ids: list[str], day: np.
 
     base = np.zeros((len(r), 0))
     upper_base = np.zeros(0)
-    resid = r.copy()
+    chosen: set[int] = set()
+    for i, start, (h0, h1) in known:
+        col = expected[i, fit] * (f_day >= start) * ((f_hour >= h0) & (f_hour < h1))
+        base, upper_base = np.column_stack([base, col]), np.append(upper_base, 1.5)
+        chosen.add(i)
+    coef0, _ = _bounded_fit(base, r, upper_base)
+    resid = r - base @ coef0 if base.shape[1] else r.copy()
     ssr = float(resid @ resid)
     suspects: list[Suspect] = []
-    chosen: set[int] = set()
     for _ in range(cfg.max_suspects_per_group):
         resid_day = np.bincount(f_day, weights=resid, minlength=n_days)
         _, z_now = _shift_stat(np.concatenate([np.zeros(cfg.clean_days), resid_day[cfg.clean_days:]]), 0.0,
@@ -242,7 +276,7 @@ def detect_group(b: GroupBalance, m: np.ndarray, member_ids: list[str], day: np.
             if i in chosen:
                 continue
             for kind in ("proportional", "stopped", "bypass"):
-                if kind != "proportional" and not shortfall_ok[i]:
+                if kind not in families or (kind != "proportional" and not shortfall_ok[i]):
                     continue
                 a, up = family(i, kind)
                 _, s_new = _bounded_fit(a, resid, up)

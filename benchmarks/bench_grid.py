@@ -117,7 +117,8 @@ def _district(n_target: int):
     if make_district is not None:
         buildings = max(1, round(n_target / 144))
         site = make_district(
-            DistrictConfig(buildings=buildings, streets=2, entrances=4, floors=9, flats_per_floor=4, sn_kva=2500.0),
+            DistrictConfig(buildings=buildings, streets=2, entrances=4, floors=9, flats_per_floor=4, sn_kva=2500.0,
+                           design="legacy"),  # the 0.77 pu solver stress case: one 2.5 MVA unit, long feeders
             seed=1,
         )
         conns = [Connection(c.consumer_id, c.bus, c.phase) for c in site.consumers]

@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     small = make_ieee_eu_lv_site(0).consumers
     big = make_district(DistrictConfig(buildings=14, entrances=4, floors=9, flats_per_floor=4,
-                                       sn_kva=2500.0), 0).consumers
+                                       sn_kva=2500.0, design="legacy"), 0).consumers
     t_small, t_big = _best(small, args.repeat), _best(big, args.repeat)
     print(f"{len(small)} homes x 1440 min: {t_small:.3f} s ({1e3 * t_small / 1440:.3f} ms/step)")
     print(f"{len(big)} homes x 1440 min: {t_big:.3f} s ({1e3 * t_big / 1440:.3f} ms/step)")

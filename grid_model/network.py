@@ -23,6 +23,7 @@ import pandapower as pp
 
 from scenarios import ieee_eu_lv
 from scenarios.errors import InputError
+from grid_model.engine.ybus import YYN_Z0_OVER_ZK
 from scenarios.site import PHASES, Network, Source
 
 #: Short-circuit power of the ideal EMF behind the source impedance, MVA.
@@ -127,10 +128,19 @@ def build_net(network: Network, connections: list[Connection]) -> pp.pandapowerN
         if bus.name in bus_idx:
             raise InputError(f"bus {bus.name}: duplicate or reserved bus name")
         bus_idx[bus.name] = pp.create_bus(net, vn_kv=tr.vn_lv_kv, name=bus.name, geodata=(bus.x_m, bus.y_m))
-    if tr.lv_bus not in bus_idx:
-        raise InputError(f"transformer {tr.name}: unknown LV bus '{tr.lv_bus}'")
-    if not tr.vector_group.lower().startswith("dyn"):
-        raise InputError(f"transformer {tr.name}: vector group '{tr.vector_group}' not supported (only Dyn)")
+    names: set[str] = set()
+    for t in network.transformers:
+        if t.lv_bus not in bus_idx:
+            raise InputError(f"transformer {t.name}: unknown LV bus '{t.lv_bus}'")
+        if not t.vector_group.lower().startswith(("dyn", "yyn")):
+            raise InputError(f"transformer {t.name}: vector group '{t.vector_group}' not supported (Dyn, Yyn)")
+        if abs(src.vn_kv - t.vn_hv_kv) > 1e-9:
+            raise InputError(f"transformer {t.name}: vn_hv_kv={t.vn_hv_kv} differs from the source's {src.vn_kv} kV")
+        if t.name in names:
+            raise InputError(f"transformer {t.name}: duplicate transformer name")
+        if t.no_load_loss_w < 0:
+            raise InputError(f"transformer {t.name}: no_load_loss_w must not be negative, got {t.no_load_loss_w}")
+        names.add(t.name)
 
     pp.create_ext_grid(
         net, bus_idx[SOURCE_EMF_BUS], vm_pu=src.vm_pu, va_degree=0.0, name="Source",
@@ -143,13 +153,8 @@ def build_net(network: Network, connections: list[Connection]) -> pp.pandapowerN
         r_ohm_per_km=zs.r1_ohm, x_ohm_per_km=zs.x1_ohm, c_nf_per_km=0.0, max_i_ka=99.0,
         r0_ohm_per_km=zs.r0_ohm, x0_ohm_per_km=zs.x0_ohm, c0_nf_per_km=0.0, source_impedance=True,
     )
-    vk = math.hypot(tr.x_percent, tr.r_percent)
-    pp.create_transformer_from_parameters(
-        net, bus_idx[SOURCE_BUS], bus_idx[tr.lv_bus], sn_mva=tr.sn_kva / 1e3, vn_hv_kv=tr.vn_hv_kv,
-        vn_lv_kv=tr.vn_lv_kv, vkr_percent=tr.r_percent, vk_percent=vk, pfe_kw=0.0, i0_percent=0.0,
-        shift_degree=30.0, vector_group="Dyn", vk0_percent=vk, vkr0_percent=tr.r_percent,
-        mag0_percent=MAG0_PERCENT, mag0_rx=0.0, si0_hv_partial=0.9, name=tr.name,
-    )
+    for t in network.transformers:
+        _add_transformer(net, bus_idx[SOURCE_BUS], bus_idx[t.lv_bus], t)
     for line in network.lines:
         code = network.linecodes.get(line.linecode)
         if code is None:
@@ -176,6 +181,20 @@ def build_net(network: Network, connections: list[Connection]) -> pp.pandapowerN
         seen.add(conn.name)
         pp.create_asymmetric_load(net, bus_idx[conn.bus], name=conn.name, type="wye", phase=conn.phase)
     return net
+
+
+def _add_transformer(net: pp.pandapowerNet, hv_bus: int, lv_bus: int, tr) -> None:
+    """Adds one MV/LV transformer (Dyn or Yyn) with its no-load loss."""
+    vk = math.hypot(tr.x_percent, tr.r_percent)
+    yyn = tr.vector_group.lower().startswith("yyn")
+    vk0 = (tr.z0_percent or YYN_Z0_OVER_ZK * vk) if yyn else vk
+    pp.create_transformer_from_parameters(
+        net, hv_bus, lv_bus, sn_mva=tr.sn_kva / 1e3, vn_hv_kv=tr.vn_hv_kv,
+        vn_lv_kv=tr.vn_lv_kv, vkr_percent=tr.r_percent, vk_percent=vk, pfe_kw=tr.no_load_loss_w / 1e3,
+        i0_percent=0.0, shift_degree=0.0 if yyn else 30.0, vector_group="Yyn" if yyn else "Dyn",
+        vk0_percent=vk0, vkr0_percent=tr.r_percent, mag0_percent=MAG0_PERCENT, mag0_rx=0.0, si0_hv_partial=0.9,
+        name=tr.name,
+    )
 
 
 def set_loads(net: pp.pandapowerNet, p_kw, q_kvar) -> None:

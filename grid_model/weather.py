@@ -6,14 +6,16 @@ from a CSV file.
 Generated temperature (°C), minute ``t`` of the day, hour ``h = t / 60``::
 
     T(t) = T_mean(doy) + a + A(doy) · sin(2π (h − 9) / 24) + e(t)
-    T_mean(doy) = 11.5 − 6.5 · cos(2π (doy − 15) / 365)   (5 °C mid-January, 18 °C mid-July)
-    A(doy)      = 4.0 − 1.5 · cos(2π (doy − 15) / 365)     (half the diurnal range)
+    T_mean(doy) = (T_jan + T_jul)/2 − (T_jul − T_jan)/2 · cos(2π (doy − 15) / 365)
+    A(doy)      = (R_jan + R_jul)/4 − (R_jul − R_jan)/4 · cos(2π (doy − 15) / 365)
     a ~ N(0, daily_anomaly_std_c²)                         (one draw per day)
     e(t) = φ e(t−1) + σ √(1 − φ²) ε,  φ = exp(−1 / temp_noise_tau_min),  ε ~ N(0, 1)
 
 so the minimum is at 03:00 and the maximum at 15:00, and ``e`` is a stationary
-AR(1) process with standard deviation ``σ = temp_noise_std_c``. The climate
-numbers are rounded UK/central-England monthly means (Met Office 1991-2020 normals).
+AR(1) process with standard deviation ``σ = temp_noise_std_c``. ``T_jan``,
+``T_jul`` (monthly means) and ``R_jan``, ``R_jul`` (mean daily ranges) and the
+latitude come from the regional climate preset
+(:data:`grid_model.households.regions.CLIMATE_PRESETS`) unless set.
 
 Irradiance (global horizontal, W/m²) is clear-sky × cloud attenuation. Clear
 sky: Haurwitz (1945), ``G = 1098 · sin(e) · exp(−0.057 / sin(e))`` with the solar
@@ -46,7 +48,13 @@ class WeatherConfig:
     Attributes:
         csv_path: Read the series from this CSV instead of generating it
             (format: :func:`read_weather_csv`); empty to generate.
+        region: Climate preset filling the ``None`` fields (``ro_md``,
+            ``ru``, ``uk_ieee``).
         latitude_deg: Site latitude, for the sun position.
+        january_mean_c: Mean temperature of January.
+        july_mean_c: Mean temperature of July.
+        january_range_c: Mean daily temperature range in January.
+        july_range_c: Mean daily temperature range in July.
         temp_offset_c: Added to the climatological mean temperature.
         daily_anomaly_std_c: Standard deviation of the day's random offset.
         temp_noise_std_c: Standard deviation of the AR(1) temperature noise.
@@ -61,7 +69,12 @@ class WeatherConfig:
     """
 
     csv_path: str = ""
-    latitude_deg: float = 51.5
+    region: str = "ro_md"
+    latitude_deg: Optional[float] = None
+    january_mean_c: Optional[float] = None
+    july_mean_c: Optional[float] = None
+    january_range_c: Optional[float] = None
+    july_range_c: Optional[float] = None
     temp_offset_c: float = 0.0
     daily_anomaly_std_c: float = 2.0
     temp_noise_std_c: float = 0.8
@@ -147,7 +160,7 @@ def generate_weather(day_of_year: int, seed: int, minutes: int = MINUTES_PER_DAY
     Returns:
         The generated :class:`Weather`.
     """
-    cfg = cfg or WeatherConfig()
+    cfg = resolved_climate(cfg or WeatherConfig())
     if not 1 <= day_of_year <= 366:
         raise InputError(f"weather.day_of_year: {day_of_year} is outside 1..366")
     rng = np.random.default_rng([seed, 0x57EA])
@@ -157,8 +170,10 @@ def generate_weather(day_of_year: int, seed: int, minutes: int = MINUTES_PER_DAY
     season = np.cos(2.0 * np.pi * (doy - 15) / 365.0)
     days = int(math.ceil(minutes / MINUTES_PER_DAY))
     anomaly = rng.normal(0.0, cfg.daily_anomaly_std_c, days)[t // MINUTES_PER_DAY]
-    diurnal = (4.0 - 1.5 * season) * np.sin(2.0 * np.pi * (minute_of_day / 60.0 - 9.0) / 24.0)
-    temp_c = 11.5 - 6.5 * season + cfg.temp_offset_c + anomaly + diurnal
+    half_range = (cfg.january_range_c + cfg.july_range_c) / 4.0 - (cfg.july_range_c - cfg.january_range_c) / 4.0 * season
+    diurnal = half_range * np.sin(2.0 * np.pi * (minute_of_day / 60.0 - 9.0) / 24.0)
+    mean_c = (cfg.january_mean_c + cfg.july_mean_c) / 2.0 - (cfg.july_mean_c - cfg.january_mean_c) / 2.0 * season
+    temp_c = mean_c + cfg.temp_offset_c + anomaly + diurnal
     temp_c = temp_c + _ar1(rng, minutes, cfg.temp_noise_tau_min, cfg.temp_noise_std_c)
     if cfg.cloud_cover < 0:
         mean_cover = rng.uniform(0.2, 0.95, days)[t // MINUTES_PER_DAY]
@@ -175,6 +190,13 @@ def generate_weather(day_of_year: int, seed: int, minutes: int = MINUTES_PER_DAY
     irradiance = clear * (1.0 - 0.75 * cover ** 3.4)
     return Weather(temp_c=temp_c, irradiance_w_m2=irradiance, day_of_year=day_of_year,
                    latitude_deg=cfg.latitude_deg, source=f"generated:seed={seed}")
+
+
+def resolved_climate(cfg: WeatherConfig) -> WeatherConfig:
+    """A copy of ``cfg`` with the ``None`` climate fields taken from its region's preset."""
+    from grid_model.households.regions import resolve
+
+    return resolve(cfg)
 
 
 def _cell(path: Path, row: int, column: str, text: str | None) -> float:
@@ -194,7 +216,9 @@ def read_weather_csv(path: str | Path, day_of_year: int = 15, latitude_deg: floa
     """Reads a weather series from CSV.
 
     Format: a header row, then one row per minute. Columns ``minute``
-    (1, 2, ..., T, consecutive), ``temp_c`` (°C) and optionally
+    (1, 2, ..., T, consecutive) or ``hour`` (1, 2, ..., H: hourly values,
+    each the mean of its hour, interpolated linearly to minutes between the
+    hour centres), ``temp_c`` (°C) and optionally
     ``irradiance_w_m2`` (global horizontal, ≥ 0). Without the irradiance column
     the clear-sky irradiance of ``day_of_year`` is used. Row numbers in errors
     are file line numbers (the header is row 1).
@@ -218,15 +242,16 @@ def read_weather_csv(path: str | Path, day_of_year: int = 15, latitude_deg: floa
         reader = csv.DictReader(fh)
         header = [h.strip() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
-        for col in ("minute", "temp_c"):
+        step = "hour" if "hour" in header and "minute" not in header else "minute"
+        for col in (step, "temp_c"):
             if col not in header:
                 raise InputError(f"{path}: row 1, column '{col}': missing (header is {header})")
         has_irr = "irradiance_w_m2" in header
         temps, irr = [], []
         for row, rec in enumerate(reader, start=2):
-            minute = _cell(path, row, "minute", rec.get("minute"))
-            if minute != len(temps) + 1:
-                raise InputError(f"{path}: row {row}, column 'minute': expected {len(temps) + 1}, found {minute:g}")
+            index = _cell(path, row, step, rec.get(step))
+            if index != len(temps) + 1:
+                raise InputError(f"{path}: row {row}, column '{step}': expected {len(temps) + 1}, found {index:g}")
             temps.append(_cell(path, row, "temp_c", rec.get("temp_c")))
             if has_irr:
                 g = _cell(path, row, "irradiance_w_m2", rec.get("irradiance_w_m2"))
@@ -235,6 +260,8 @@ def read_weather_csv(path: str | Path, day_of_year: int = 15, latitude_deg: floa
                 irr.append(g)
     if not temps:
         raise InputError(f"{path}: row 2: no data rows")
+    if step == "hour":
+        temps, irr = _hourly_to_minutes(np.asarray(temps)), _hourly_to_minutes(np.asarray(irr)) if has_irr else irr
     n = len(temps)
     if has_irr:
         irradiance = np.asarray(irr)
@@ -246,12 +273,19 @@ def read_weather_csv(path: str | Path, day_of_year: int = 15, latitude_deg: floa
                    latitude_deg=latitude_deg, source=str(path))
 
 
+def _hourly_to_minutes(hourly: np.ndarray) -> np.ndarray:
+    """Linear interpolation of hourly means (at the hour centres) to 60 values per hour."""
+    t = (np.arange(60 * len(hourly)) + 0.5) / 60.0 - 0.5
+    return np.interp(t, np.arange(len(hourly), dtype=float), hourly)
+
+
 def make_weather(cfg: WeatherConfig, day_of_year: int, seed: int, minutes: int = MINUTES_PER_DAY) -> Weather:
     """Returns the CSV series when ``cfg.csv_path`` is set, else a generated one.
 
     Raises:
         InputError: When the CSV covers fewer than ``minutes`` minutes.
     """
+    cfg = resolved_climate(cfg)
     if cfg.csv_path:
         w = read_weather_csv(cfg.csv_path, day_of_year, cfg.latitude_deg)
         if w.minutes < minutes:

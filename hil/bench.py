@@ -136,14 +136,20 @@ class Bench:
         return self.concentrator.transport
 
 
-def default_device(seed: int = 42):
-    """The twin behind ``twin`` and ``emulator``: one building's J100UC and its modules."""
+def default_device(seed: int = 42, clock=None, history_h: int = 0):
+    """The twin behind ``twin`` and ``emulator``: one building's J100UC and its modules.
+
+    Args:
+        seed: Seed of the site, its mesh and the load model.
+        clock: The device's time base (default frozen at the default start).
+        history_h: Hours the modules had been counting before the clock's start.
+    """
     from hil.emulator.device import Device
     from scenarios.generators import make_district
     from scenarios.generators.district import DistrictConfig
 
     site = make_district(DistrictConfig(buildings=1, streets=1, entrances=1, floors=4, water=False), seed)
-    return Device.from_site(site, seed)
+    return Device.from_site(site, seed, clock=clock, history_h=history_h)
 
 
 def load_codec(spec: str):
@@ -206,7 +212,7 @@ def open_bench(target: str = "emulator", port: str = "", rig_port: str = "", see
             from hil.transport import Transport
 
             device = default_device(seed)
-            server = EmulatorServer(device, "pty", traffic_log=None)
+            server = EmulatorServer(device, "pty", traffic_log=None, baudrate=115200)   # paced like the UART
             server.start()
             stack.callback(server.stop)
             transport = stack.enter_context(contextlib.closing(

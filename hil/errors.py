@@ -129,6 +129,32 @@ class Garbage(NoAnswer):
         self.tries = tries
 
 
+class Loopback(NoAnswer):
+    """Only our own request came back: the port echoes what is sent, and no device answered.
+
+    Args:
+        port: The port URL or device path.
+        request: Name of the request.
+        target: Who it was sent to.
+        echoes: How many copies of the request came back.
+        tries: How many times the request was sent.
+    """
+
+    def __init__(self, port: str, request: str, target: str, echoes: int, tries: int = 1) -> None:
+        self.echoes = echoes
+        HilError.__init__(
+            self,
+            port,
+            f"sent {request} to {target}, only our own request came back ({echoes} echo"
+            f"{'es' if echoes != 1 else ''}, no reply): the port loops what we send back to us "
+            "(a loopback plug or loop:// URL, RX wired to TX, an echoing adapter) and no device answered",
+        )
+        self.request = request
+        self.target = target
+        self.timeout_s = 0.0
+        self.tries = tries
+
+
 class Nak(HilError):
     """The device refused the request (non-zero status, or ``ERR`` on the rig).
 

@@ -23,9 +23,9 @@ from typing import Any, Callable
 
 import serial
 
-from hil.codec.frame import ACK, BROADCAST, NAK_BUSY, REPLY_BIT, STATUS_NAMES, Frame, ProtocolError
+from hil.codec.frame import ACK, BROADCAST, NAK_BUSY, NAK_SEQ_REUSED, REPLY_BIT, STATUS_NAMES, Frame, ProtocolError
 from hil.codec.v1 import Codec, CodecV1
-from hil.errors import Garbage, Nak, NoAnswer, PortLost, PortNotFound
+from hil.errors import Garbage, Loopback, Nak, NoAnswer, PortLost, PortNotFound
 from hil.traffic import TrafficLog, TransportStats, command_name, describe_address, describe_frame
 
 PORT_ERRORS = (serial.SerialException, OSError)
@@ -99,7 +99,7 @@ class PortLink:
         """
         name, target, expected = who
         tries_max = self.tries if idempotent else 1
-        junk = {"bytes": 0, "replies": 0}
+        junk = {"bytes": 0, "replies": 0, "echoes": 0}
         if self._port is None:
             self._reconnect(serial.SerialException("port was closed"))
         tries = lost = 0
@@ -130,6 +130,8 @@ class PortLink:
             else:
                 self.stats.timeouts += 1
                 self.traffic.error(f"no reply to {summary} within {self.timeout_s:g} s (try {tries} of {tries_max})")
+        if junk["echoes"] and not junk["replies"]:
+            raise Loopback(self.url, name, target, junk["echoes"], tries)
         if junk["bytes"] and not junk["replies"]:
             raise Garbage(self.url, name, target, junk["bytes"], expected, self.timeout_s, tries)
         raise NoAnswer(self.url, name, target, self.timeout_s, tries)
@@ -200,6 +202,8 @@ class Transport(PortLink):
             for :class:`PortLink`.
         idle_gap_s: Silence after which a partial frame is given up (else a
             damaged length field hides the frames behind it until the timeout).
+        first_seq: The seq before the first request's; None (default) a random
+            one, so a restarted client does not meet its predecessor's cached replies.
 
     Raises:
         PortNotFound: If the port cannot be opened.
@@ -207,17 +211,19 @@ class Transport(PortLink):
 
     def __init__(self, url: str, codec: Codec | None = None, baudrate: int = 115200, timeout_s: float = 0.5,
                  retries: int = 3, backoff_s: float = 0.05, reconnect_s: float = 5.0,
-                 traffic: TrafficLog | None = None, idle_gap_s: float = 0.05) -> None:
+                 traffic: TrafficLog | None = None, idle_gap_s: float = 0.05, first_seq: int | None = None) -> None:
         self.codec = codec if codec is not None else CodecV1()
         self.idle_gap_s = idle_gap_s
-        self._decoder, self._seq = self.codec.decoder(), 0
+        # a random first seq: a restarted client does not meet the replies its predecessor left in the cache
+        self._decoder = self.codec.decoder()
+        self._seq = int.from_bytes(os.urandom(2), "big") if first_seq is None else int(first_seq) & 0xFFFF
         super().__init__(url, baudrate, timeout_s, retries, backoff_s, reconnect_s, traffic)
 
     def _opened(self) -> None:
         self._decoder = self.codec.decoder()
 
     def next_seq(self) -> int:
-        """Returns the next sequence number (1..65535, then wraps to 0)."""
+        """Returns the next sequence number (counting up from a random start, wrapping at 0xFFFF)."""
         self._seq = (self._seq + 1) & 0xFFFF
         return self._seq
 
@@ -237,6 +243,7 @@ class Transport(PortLink):
                 each with a new seq (busy: not run; the NAK may be cached).
             NoAnswer: No matching reply after all tries.
             Garbage: Only undecodable bytes came back (a ``NoAnswer``).
+            Loopback: Only our own request came back (a ``NoAnswer``): the port echoes.
             PortLost: The port vanished and did not come back in time.
         """
         name, target = command_name(command), describe_address(address)
@@ -252,6 +259,9 @@ class Transport(PortLink):
                     (name, target, "a BALANCE v1 reply"), lambda junk: self._await_reply(frame, junk),
                 )
                 status = reply.payload[0] if reply.payload else None
+                if status == NAK_SEQ_REUSED:          # our seq met another request's cached reply: new seq
+                    status = NAK_BUSY
+                    self.traffic.event(f"NAK seq_reused: {name} to {target} again with a new seq")
                 if status != NAK_BUSY:
                     break
             if status == ACK:
@@ -286,7 +296,10 @@ class Transport(PortLink):
                     continue
                 notes.append(describe_frame(item))
                 if not item.is_reply:
-                    continue  # an echo of a request (loop://, half-duplex bus)
+                    if item == request:
+                        junk["echoes"] += 1   # our own request (loop://, half-duplex bus, RX wired to TX)
+                        notes[-1] += " (echo of our request)"
+                    continue
                 junk["replies"] += 1
                 matches = item.seq == request.seq and item.command == want and (
                     request.address in (BROADCAST, item.address)

@@ -207,7 +207,7 @@ class Line:
 
 @dataclass
 class Transformer:
-    """The MV/LV transformer (delta HV, grounded-wye LV).
+    """An MV/LV transformer (grounded-wye LV; delta or star HV).
 
     Attributes:
         name: Name.
@@ -217,7 +217,11 @@ class Transformer:
         vn_lv_kv: LV line-to-line voltage.
         x_percent: Leakage reactance, % on the rating.
         r_percent: Total winding resistance (both windings), % on the rating.
-        vector_group: Winding connection, e.g. ``"Dyn"``.
+        vector_group: Winding connection, ``"Dyn"`` (Dyn11/Dyn1) or
+            ``"Yyn"`` (Yyn0, old CIS stock).
+        no_load_loss_w: Iron (no-load) loss at rated voltage, W.
+        z0_percent: Zero-sequence impedance seen from the LV side, % on the
+            rating, for ``Yyn`` (0: seven times the short-circuit impedance).
     """
 
     name: str
@@ -228,6 +232,8 @@ class Transformer:
     x_percent: float
     r_percent: float
     vector_group: str = "Dyn"
+    no_load_loss_w: float = 0.0
+    z0_percent: float = 0.0
 
 
 @dataclass
@@ -253,13 +259,29 @@ class Source:
 
 @dataclass
 class Network:
-    """The low-voltage network of a site, with the MV source and transformer."""
+    """The low-voltage network of a site, with the MV source and its substations.
+
+    Attributes:
+        source: The MV supply.
+        transformer: The (first) MV/LV transformer.
+        buses: LV buses.
+        linecodes: Line types by name.
+        lines: LV lines.
+        extra_transformers: Further substations fed from the same MV source,
+            each with its own LV busbar and radial network.
+    """
 
     source: Source
     transformer: Transformer
     buses: list[Bus]
     linecodes: dict[str, LineCode]
     lines: list[Line]
+    extra_transformers: list[Transformer] = field(default_factory=list)
+
+    @property
+    def transformers(self) -> list[Transformer]:
+        """Every transformer, the first one first."""
+        return [self.transformer, *self.extra_transformers]
 
 
 @dataclass

@@ -80,6 +80,8 @@ def site_to_dict(site: Site) -> dict[str, Any]:
     }
     if site.origin_lonlat is not None:
         out["origin_lonlat"] = [float(v) for v in site.origin_lonlat]
+    if net is not None and net.extra_transformers:
+        out["network"]["extra_transformers"] = [asdict(t) for t in net.extra_transformers]
     return out
 
 
@@ -155,11 +157,11 @@ def _network(obj: Any) -> Network | None:
         return None
     if not isinstance(obj, dict):
         raise _Bad("network", f"expected an object or null, got {_type_name(obj)}")
-    parts = ("source", "transformer", "buses", "linecodes", "lines")
+    parts = ("source", "transformer", "buses", "linecodes", "lines", "extra_transformers")
     for key in obj:
         if key not in parts:
             raise _Bad(f"network.{key}", f"unknown field (fields of network: {', '.join(parts)})")
-    for key in parts:
+    for key in parts[:-1]:
         if key not in obj:
             raise _Bad(f"network.{key}", "missing required field")
     codes: dict[str, LineCode] = {}
@@ -173,6 +175,7 @@ def _network(obj: Any) -> Network | None:
         buses=_list(Bus, obj["buses"], "network.buses"),
         linecodes=codes,
         lines=_list(Line, obj["lines"], "network.lines"),
+        extra_transformers=_list(Transformer, obj.get("extra_transformers", []), "network.extra_transformers"),
     )
 
 
@@ -223,6 +226,66 @@ def _origin(value: Any) -> tuple[float, float] | None:
     return float(value[0]), float(value[1])
 
 
+class _DuplicateKey(Exception):
+    """A JSON object names the same key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` object hook: a dict, or :class:`_DuplicateKey` for a repeated key."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def duplicate_key_line(text: str, key: str) -> int | None:
+    """Line of the second ``key`` within one JSON object of ``text`` (a small scanner; None if not found)."""
+    stack: list[set[str]] = []
+    line, i, n = 1, 0, len(text)
+    expect_key = False
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "{":
+            stack.append(set())
+            expect_key = True
+        elif ch == "}":
+            if stack:
+                stack.pop()
+        elif ch == ",":
+            expect_key = True
+        elif ch == "[":
+            expect_key = False
+        elif ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            raw = text[i:j + 1]
+            k = j + 1
+            while k < n and text[k] in " \t\r\n":
+                k += 1
+            if expect_key and stack and k < n and text[k] == ":":
+                try:
+                    name = json.loads(raw)
+                except ValueError:
+                    name = raw[1:-1]
+                if name == key and name in stack[-1]:
+                    return line
+                stack[-1].add(name)
+            line += raw.count("\n")
+            expect_key = False
+            i = j
+        i += 1
+    return None
+
+
 def validate_site(site: Site, source: str | None = None, cable_length_max_m: float | None = None) -> None:
     """Checks a site's references and limits (see :mod:`scenarios.generators.site_checks`).
 
@@ -256,9 +319,14 @@ def load_site(path: str | Path, cable_length_max_m: float | None = None) -> Site
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: cannot read the site file ({exc})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise InputError(f"{p}: line {exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except _DuplicateKey as exc:
+        line = duplicate_key_line(text, exc.key)
+        where = f"line {line}: " if line else ""
+        raise InputError(f"{p}: {where}duplicate key {exc.key!r} in one object (JSON would silently keep "
+                         "the last value; write each key once)") from None
     site = site_from_dict(data, str(p))
     validate_site(site, str(p), cable_length_max_m)
     return site

@@ -23,27 +23,36 @@ from scenarios.errors import InputError
 from twin.config import SCHEMAS, register_schemas
 from twin.config_errors import describe
 from twin.experiments import register_experiments
+from twin.interrupt import Interrupted, cleaning_up, handle_signals, message
 from twin.validation import check_config
 
 EXIT_BAD_INPUT = 2
 
 
 def _schemas_by_prefix(cfg_overrides: list[str]) -> dict[str, type]:
-    """Maps config paths to the schema chosen for them, for error hints."""
-    chosen = {"task": "simulate", "site": "ieee_eu_lv", "loads": "synthetic", "grid": "default", "tracking": "default"}
+    """Maps config paths (``mesh``, ``mesh.energy.battery``) to the schema chosen for them, for error hints."""
+    from twin.config import AppConfig
+    from twin.config_errors import _schema_fields
+
+    chosen = {"task": "simulate", "site": "ieee_eu_lv", "loads": "synthetic", "grid": "default", "mesh": "default",
+              "dr": "default", "tariff": "default", "analytics": "default", "roi": "default", "plan": "default",
+              "tracking": "default"}
     for ov in cfg_overrides:
         key, _, value = ov.lstrip("+~").partition("=")
         if key in chosen:
             chosen[key] = value
-    out: dict[str, type] = {}
+    out: dict[str, type] = {"": AppConfig}
+
+    def add(path: str, schema: type, depth: int) -> None:
+        out[path] = schema
+        for name, tp in (_schema_fields(schema) or {}).items():
+            if depth < 6 and _schema_fields(tp) is not None:
+                add(f"{path}.{name}", tp, depth + 1)
+
     for group, option in chosen.items():
         schema = SCHEMAS.get((group, option)) or SCHEMAS.get((group, "default"))
         if schema is not None:
-            out[group] = schema
-            for name, f in schema.__dataclass_fields__.items():
-                sub = getattr(f.default_factory, "__dataclass_fields__", None) if callable(f.default_factory) else None
-                if sub:
-                    out[f"{group}.{name}"] = f.default_factory
+            add(group, schema, 0)
     return out
 
 
@@ -78,14 +87,29 @@ def _hydra_main(cfg: DictConfig) -> None:
     from twin.runner import run_task
 
     try:
+        check_config(cfg)  # again inside the job: a multirun (-m) skips the check before Hydra starts
         run_task(cfg)
     except InputError as exc:
         print(f"balance-twin: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
+    except Interrupted as exc:
+        cleaning_up()
+        print(message(exc, cfg.task.name, bool(cfg.tracking.enabled)), file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: SIGINT/SIGTERM end it with one line (:mod:`twin.interrupt`)."""
+    try:
+        with handle_signals():
+            _main()
+    except Interrupted as exc:
+        cleaning_up()
+        print(message(exc), file=sys.stderr)
+        sys.exit(exc.exit_code)
+
+
+def _main() -> None:
     args = sys.argv[1:]
     job_overrides = [a for a in args if not a.startswith("-") and not a.lstrip("+~").startswith("hydra")]
     if not any(a.startswith("-") for a in args):

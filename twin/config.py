@@ -23,8 +23,8 @@ from analytics.planning.config import PlanConfig
 from analytics.roi.config import RoiConfig
 from twin.control.config import DRConfig
 from twin.control.tariffs import TariffConfig
-from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, GridTaskConfig, HilTaskConfig, MeshTaskConfig,
-                               PlanTaskConfig, RoiTaskConfig, SimulateTaskConfig, ValidateTaskConfig)
+from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, EmulateTaskConfig, GridTaskConfig, HilTaskConfig,
+                               MeshTaskConfig, PlanTaskConfig, RoiTaskConfig, SimulateTaskConfig, ValidateTaskConfig)
 from twin.config_tasks import TaskConfig  # noqa: F401  (re-exported for importers of twin.config)
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
@@ -136,11 +136,15 @@ class SyntheticLoadsConfig(LoadsConfig):
     """Appliance-level stochastic households driven by a weather series.
 
     Attributes:
+        region: Regional preset of the homes and the climate: ``ro_md``
+            (Romania/Moldova, default), ``ru`` or ``uk_ieee``; fills every
+            ``households``/``weather`` value left unset (docs/households.md).
         households: Appliance ownership, ratings and thermostat settings.
         weather: Outdoor temperature and irradiance of the simulated day.
     """
 
     kind: str = "synthetic"
+    region: str = "ro_md"
     households: HouseholdConfig = field(default_factory=HouseholdConfig)
     weather: WeatherConfig = field(default_factory=WeatherConfig)
 
@@ -248,6 +252,7 @@ class AppConfig:
         rig_port: Test-rig port for ``target=serial``.
         codec: Frame codec on the wire for ``target=serial``, ``package.module:Class``
             (the vendor's codec replaces ours; docs/hil.md).
+        transport: Where ``task=emulate`` serves the emulator: ``pty`` or ``tcp``.
         seed: Master seed; same seed, same outputs.
     """
 
@@ -269,6 +274,7 @@ class AppConfig:
     port: str = ""
     rig_port: str = ""
     codec: str = "hil.codec.v1:CodecV1"
+    transport: str = "pty"
 
 
 #: (group, option) → schema dataclass.
@@ -282,6 +288,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("task", "roi"): RoiTaskConfig,
     ("task", "plan"): PlanTaskConfig,
     ("task", "hil"): HilTaskConfig,
+    ("task", "emulate"): EmulateTaskConfig,
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,

@@ -115,3 +115,30 @@ class HilTaskConfig(TaskConfig):
     """``task=hil``: the bundled HIL suite (the root keys ``target``, ``port``, ``rig_port`` choose the bench)."""
 
     name: str = "hil"
+
+
+@dataclass
+class EmulateTaskConfig(TaskConfig):
+    """``task=emulate``: the emulator served alone (the root key ``transport`` picks ``pty`` or ``tcp``).
+
+    Attributes:
+        baudrate: Pace the line like a UART at this rate (8N1); 0: unpaced.
+        clock_speed: Emulated seconds per real second (0 freezes the clock).
+        start_unix_s: Device clock at start (default 2024-01-01T00:00:00Z).
+        history_h: Hours of hourly profile the modules already hold at start.
+        fault_plan: Faults on the wire: a JSON/YAML file with
+            the fields of ``hil.emulator.FaultPlan``; empty: none.
+        host: TCP host (``transport=tcp``).
+        tcp_port: TCP port, 0 any free port (``transport=tcp``).
+        duration_s: Serve this long, then stop; 0 serves until Ctrl-C.
+    """
+
+    name: str = "emulate"
+    baudrate: int = 115200
+    clock_speed: float = 1.0
+    start_unix_s: int = 1_704_067_200
+    history_h: int = 168
+    fault_plan: str = ""
+    host: str = "127.0.0.1"
+    tcp_port: int = 0
+    duration_s: float = 0.0

@@ -7,7 +7,7 @@ package that owns the model and hands the typed result on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +92,9 @@ def build_fleet(loads_cfg: DictConfig, site: Site, seed: int):
     from grid_model.households.fleet import HouseholdFleet
     from grid_model.weather import WeatherConfig, make_weather
 
-    households = _as_dataclass(loads_cfg.households, HouseholdConfig)
-    weather_cfg = _as_dataclass(loads_cfg.weather, WeatherConfig)
+    region = str(loads_cfg.get("region", "ro_md"))
+    households = replace(_as_dataclass(loads_cfg.households, HouseholdConfig), region=region).resolved()
+    weather_cfg = replace(_as_dataclass(loads_cfg.weather, WeatherConfig), region=region)
     if site.origin_lonlat is not None and weather_cfg.longitude_deg is None:  # the sun where the site is
         weather_cfg.longitude_deg, weather_cfg.latitude_deg = site.origin_lonlat
     weather = make_weather(weather_cfg, households.resolved_day_of_year(), seed, loads_cfg.minutes)

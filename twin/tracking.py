@@ -4,15 +4,23 @@ metrics, the task's files as artifacts.
 The default store is local and embedded: an SQLite database ``mlflow.db`` in
 the working directory with artifacts under ``mlartifacts/`` beside it, so no
 server is needed; ``tracking.uri=http://host:5000`` logs to a server instead.
+
+Runs started together may share a fresh local store: creating its tables and
+the experiment is not safe to do twice at once (two processes migrating one
+new SQLite file fail with ``duplicate column name``), so every process opens a
+local store under an exclusive lock on ``<store>.lock`` (:func:`store_lock`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import unquote, urlparse
 
 from scenarios.errors import InputError
 
@@ -37,6 +45,43 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def default_uri(cwd: Path) -> str:
     """Returns the local embedded store's URI for a working directory."""
     return f"sqlite:///{(cwd / 'mlflow.db').resolve()}"
+
+
+def lock_path(uri: str) -> Path | None:
+    """The lock file of a local store (SQLite file or ``file:`` folder); None for a server."""
+    if uri.startswith("sqlite:///"):
+        db = uri[len("sqlite:///"):].split("?", 1)[0]
+        if not db or db == ":memory:":
+            return None
+        db_path = Path(unquote(db))
+        return db_path.with_name(db_path.name + ".lock")
+    parsed = urlparse(uri)
+    if uri == "databricks":
+        return None
+    if parsed.scheme in ("", "file"):
+        folder = Path(unquote(parsed.path) if parsed.scheme else uri)
+        return folder.parent / (folder.name + ".lock")
+    return None
+
+
+@contextlib.contextmanager
+def store_lock(uri: str) -> Iterator[None]:
+    """Holds an exclusive lock on a local store's lock file (blocking; no-op for servers or without fcntl)."""
+    path = lock_path(uri)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock (concurrent first use of a fresh store may then fail)
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class Tracker:
@@ -80,16 +125,17 @@ class Tracker:
         from mlflow.entities import Param
 
         try:
-            self._client = MlflowClient(tracking_uri=self.uri)
-            exp = self._client.get_experiment_by_name(self.experiment)
-            if exp is None:
-                location = None
-                if self.uri.startswith("sqlite:"):
-                    location = (self.cwd / "mlartifacts").resolve().as_uri()
-                exp_id = self._client.create_experiment(self.experiment, artifact_location=location)
-            else:
-                exp_id = exp.experiment_id
-            run = self._client.create_run(exp_id, run_name=run_name, tags=dict(tags or {}))
+            with store_lock(self.uri):  # creating the store or the experiment twice at once fails
+                self._client = MlflowClient(tracking_uri=self.uri)
+                exp = self._client.get_experiment_by_name(self.experiment)
+                if exp is None:
+                    location = None
+                    if self.uri.startswith("sqlite:"):
+                        location = (self.cwd / "mlartifacts").resolve().as_uri()
+                    exp_id = self._client.create_experiment(self.experiment, artifact_location=location)
+                else:
+                    exp_id = exp.experiment_id
+                run = self._client.create_run(exp_id, run_name=run_name, tags=dict(tags or {}))
         except Exception as exc:  # noqa: BLE001 - any store failure is a config problem
             raise InputError(f"tracking.uri={self.uri}: cannot use the tracking store ({str(exc).splitlines()[0]})") from exc
         self.run_id = run.info.run_id
@@ -123,7 +169,7 @@ class Tracker:
         if self._client is not None and self.run_id is not None:
             self._client.log_artifacts(self.run_id, str(directory))
 
-    def end(self, ok: bool) -> None:
-        """Marks the run FINISHED or FAILED."""
+    def end(self, ok: bool, status: str | None = None) -> None:
+        """Marks the run FINISHED or FAILED, or ``status`` when given (``KILLED``: stopped by a signal)."""
         if self._client is not None and self.run_id is not None:
-            self._client.set_terminated(self.run_id, status="FINISHED" if ok else "FAILED")
+            self._client.set_terminated(self.run_id, status=status or ("FINISHED" if ok else "FAILED"))

@@ -58,12 +58,18 @@ def check_config(cfg: DictConfig) -> None:
     Args:
         cfg: The composed root config.
     """
+    check_known_keys(cfg)
+    check_root(cfg)
     for key, allowed in _CHOICES.items():
         value = OmegaConf.select(cfg, key)
         if value not in allowed:
             raise InputError(f"{key}: '{value}' is not allowed; allowed: {', '.join(allowed)}")
     if cfg.loads.minutes < 1:
         raise InputError(f"loads.minutes: must be >= 1, got {cfg.loads.minutes}")
+    if "region" in cfg.loads:
+        from grid_model.households.regions import check_region
+
+        check_region(str(cfg.loads.region), "loads.region")
     if not 0 < cfg.grid.vminpu < cfg.grid.vmaxpu:
         raise InputError(
             f"grid.vminpu/grid.vmaxpu: need 0 < vminpu < vmaxpu, got {cfg.grid.vminpu} and {cfg.grid.vmaxpu}"
@@ -90,6 +96,53 @@ def check_config(cfg: DictConfig) -> None:
         except (ValueError, TypeError) as exc:
             raise InputError(f"{group}: {str(exc).splitlines()[0]}") from exc
         _walk(group, obj)
+
+
+def check_known_keys(cfg: DictConfig) -> None:
+    """Raises InputError for the first key no schema defines, with a suggestion.
+
+    Hydra adds ``+key=value`` even to a typed group; such a key would be
+    stored in the run's config and silently ignored.
+    """
+    from twin.config_errors import all_paths, unknown_key_message, unknown_keys
+
+    unknown = unknown_keys(cfg)
+    if unknown:
+        key, allowed = unknown[0]
+        raise InputError(unknown_key_message(key, allowed, all_paths(cfg)))
+
+
+#: Tasks that read meter data from the root key ``data_dir``.
+DATA_DIR_TASKS = ("analytics",)
+
+
+def check_root(cfg: DictConfig) -> None:
+    """Root keys: a seed numpy accepts, and ``data_dir`` only for a task that reads it."""
+    seed = cfg.seed
+    if not 0 <= seed < 2**32:
+        raise InputError(f"seed: must be an integer from 0 to {2**32 - 1}, got {seed}")
+    task = OmegaConf.select(cfg, "task.name")
+    if "analytics" in cfg:
+        check_import_window(cfg)
+    if cfg.get("data_dir") and task not in DATA_DIR_TASKS:
+        raise InputError(f"data_dir: task={task} does not read meter data (only task="
+                         f"{', task='.join(DATA_DIR_TASKS)} does); remove data_dir={cfg.data_dir}")
+
+
+def check_import_window(cfg: DictConfig) -> None:
+    """The plausible time range of meter-data imports: a timestamp with offset, and days ahead >= 0."""
+    from datetime import datetime
+
+    text = str(cfg.analytics.earliest_timestamp)
+    try:
+        earliest = datetime.fromisoformat(text)
+    except ValueError:
+        earliest = None
+    if earliest is None or earliest.tzinfo is None:
+        raise InputError(f"analytics.earliest_timestamp: {text!r} is not an ISO 8601 time with a UTC offset "
+                         "(e.g. 2001-01-01T00:00:00+00:00)")
+    if cfg.analytics.max_days_ahead < 0:
+        raise InputError(f"analytics.max_days_ahead: must not be negative, got {cfg.analytics.max_days_ahead}")
 
 
 def check_mesh(cfg: DictConfig) -> None:

@@ -35,12 +35,14 @@ from analytics.data_format.raw import (_DICT, _NUMBER_RE, _Raw, _dict_column, _n
 from analytics.data_format.schema import (_CODE, _HOUR_NS, _REASON_COLUMNS, _REASON_NAMES,
                                           COUNTER_RESET_LIMIT_FRACTION, COUNTER_RESET_MEDIAN_FACTOR,
                                           GROUP_COLUMNS, GROUP_METER_FACTOR, GROUPS_FILE, KINDS, LEVELS,
-                                          MAX_DAYS_FROM_MEDIAN, METER_COLUMNS, METERS_FILE, READING_COLUMNS,
+                                          EARLIEST_TIMESTAMP, MAX_DAYS_AHEAD, METER_COLUMNS, METERS_FILE,
+                                          READING_COLUMNS,
                                           READINGS_CSV, READINGS_PARQUET, REASONS, REJECT_COLUMNS, _empty_rejects)
 from analytics.data_format.tables import (_bad, _check_group_meters, _check_header, _read_groups, _read_meters,
                                           _read_small, absurd_limits)
 
 __all__ = ["COUNTER_RESET_LIMIT_FRACTION", "COUNTER_RESET_MEDIAN_FACTOR", "GROUPS_FILE", "GROUP_COLUMNS",
-           "GROUP_METER_FACTOR", "KINDS", "LEVELS", "MAX_DAYS_FROM_MEDIAN", "METERS_FILE", "METER_COLUMNS",
+           "GROUP_METER_FACTOR", "KINDS", "LEVELS", "EARLIEST_TIMESTAMP", "MAX_DAYS_AHEAD", "METERS_FILE",
+           "METER_COLUMNS",
            "READINGS_CSV", "READINGS_PARQUET", "READING_COLUMNS", "REASONS", "REJECT_COLUMNS", "MeterData",
            "absurd_limits", "read_dir", "write_dir"]

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from analytics.data_format.raw import _Raw
 from analytics.data_format.schema import (_CODE, _HOUR_NS, _REASON_COLUMNS, _REASON_NAMES,
                                           COUNTER_RESET_LIMIT_FRACTION, COUNTER_RESET_MEDIAN_FACTOR,
-                                          MAX_DAYS_FROM_MEDIAN, REJECT_COLUMNS, _empty_rejects)
+                                          REJECT_COLUMNS, _empty_rejects)
 from scenarios.errors import InputError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -75,9 +75,22 @@ def _blank_rows(raw: _Raw) -> np.ndarray | None:
     return blank if blank.any() else None
 
 
-def _check_readings(path: Path, raw: _Raw, meters: pd.DataFrame,
-                    limits: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
-    """Applies the reject rules; returns the accepted readings, the rejects and the time zone."""
+def plausible_hours(earliest: Any, latest: Any) -> tuple[int, int]:
+    """First and last plausible hour since the epoch (inclusive) of ``[earliest, latest]`` (tz-aware times)."""
+    lo, hi = pd.Timestamp(earliest), pd.Timestamp(latest)
+    for name, t in (("earliest", lo), ("latest", hi)):
+        if t.tzinfo is None:
+            raise InputError(f"{name} timestamp {t.isoformat()} has no UTC offset")
+    return -((-lo.value) // _HOUR_NS), hi.value // _HOUR_NS
+
+
+def _check_readings(path: Path, raw: _Raw, meters: pd.DataFrame, limits: np.ndarray,
+                    window_h: tuple[int, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """Applies the reject rules; returns the accepted readings, the rejects and the time zone.
+
+    ``window_h`` is the plausible range of hours since the epoch (inclusive,
+    :func:`plausible_hours`); readings outside it are ``out_of_range``.
+    """
     n = raw.n
     reason = np.zeros(n, dtype=np.int8)
     blank = _blank_rows(raw)
@@ -89,14 +102,11 @@ def _check_readings(path: Path, raw: _Raw, meters: pd.DataFrame,
     status_of = np.array([s for s, _, _ in info], dtype=np.int8).reshape(-1)
     hour_of = np.array([h for _, h, _ in info], dtype=np.int64).reshape(-1)
     good = status_of == _TS_OK
-    if good.any():
-        # A clock far from the rest (a meter reset to 2000) would stretch the hourly grid over decades.
-        row_hours = hour_of[raw.ts_idx]
-        center = float(np.median(row_hours[good[raw.ts_idx]])) if n else 0.0
-        far = good & (np.abs(hour_of - center) > MAX_DAYS_FROM_MEDIAN * 24)
+    if good.any() and window_h is not None:
+        # An absurd date (a meter clock reset to 2000, or set to 2038) would stretch the hourly grid over decades.
+        far = good & ((hour_of < window_h[0]) | (hour_of > window_h[1]))
         status_of[far] = _TS_OUT_OF_RANGE
         good &= ~far
-        del row_hours
     offsets = {off for s, _, off in info if s in (_TS_OK, _TS_NOT_ON_HOUR)}
     hmin = int(hour_of[good].min()) if good.any() else 0
     span = int(hour_of[good].max()) - hmin + 1 if good.any() else 1
@@ -243,7 +253,7 @@ def _rejects(path: Path, raw: _Raw, reason: np.ndarray) -> pd.DataFrame:
         "column": _REASON_COLUMNS[codes], "reason": _REASON_NAMES[codes],
     })]
     if raw.bad_texts:
-        fields = [(s.split(",", 2) + ["", "", ""])[:3] for s in raw.bad_texts]
+        fields = [(s.split(raw.delimiter, 2) + ["", "", ""])[:3] for s in raw.bad_texts]
         parts.append(pd.DataFrame({
             "file": path.name, "row": raw.bad_lines,
             "meter_id": [f[0] for f in fields], "timestamp": [f[1] for f in fields],

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import pyarrow.parquet as pq
 
-from analytics.data_format.checks import _check_readings
+from analytics.data_format.checks import _check_readings, plausible_hours
 from analytics.data_format.meterdata import MeterData
 from analytics.data_format.raw import _read_csv_raw, _read_parquet_raw
 from analytics.data_format.schema import (GROUP_COLUMNS, GROUPS_FILE, METER_COLUMNS, METERS_FILE,
-                                          READING_COLUMNS, READINGS_CSV, READINGS_PARQUET)
+                                          READING_COLUMNS, READINGS_CSV, READINGS_PARQUET, EARLIEST_TIMESTAMP,
+                                          MAX_DAYS_AHEAD)
 from analytics.data_format.tables import _check_group_meters, _read_groups, _read_meters, absurd_limits
 from scenarios.errors import InputError
 
 
-def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per_hour: float = 10.0) -> MeterData:
+def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per_hour: float = 10.0,
+             earliest: Any = EARLIEST_TIMESTAMP, days_ahead: float = MAX_DAYS_AHEAD,
+             now: datetime | None = None) -> MeterData:
     """Reads and checks a meter-data directory.
 
     Args:
@@ -27,6 +32,11 @@ def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per
         absurd_kwh_per_hour: Largest plausible hourly value of a consumer's
             electricity meter; above it a reading is rejected as ``absurd``.
         absurd_m3_per_hour: The same for water, gas and heat meters (m³).
+        earliest: Readings before this time (ISO 8601 with offset, or a
+            tz-aware datetime) are rejected as ``out_of_range``.
+        days_ahead: Readings more than this many days after ``now`` are
+            rejected as ``out_of_range``.
+        now: The time of the import (tz-aware); the clock by default.
 
     Returns:
         The data with the accepted readings and the rejects.
@@ -54,7 +64,8 @@ def read_dir(path: str | Path, absurd_kwh_per_hour: float = 100.0, absurd_m3_per
     else:
         raise InputError(f"{d}: no {READINGS_CSV} or {READINGS_PARQUET}")
     limits = absurd_limits(meters, groups, absurd_kwh_per_hour, absurd_m3_per_hour)
-    readings, rejects, tz = _check_readings(rpath, raw, meters, limits)
+    latest = (now or datetime.now(timezone.utc)) + pd.Timedelta(days=float(days_ahead))
+    readings, rejects, tz = _check_readings(rpath, raw, meters, limits, plausible_hours(earliest, latest))
     if meters_rejected is not None:  # meters in no group first, then the readings (theirs: unknown_meter)
         rejects = pd.concat([meters_rejected.astype({"row": np.int64}), rejects], ignore_index=True)
     return MeterData(meters=meters, groups=groups, readings=readings, rejects=rejects, tz=tz)

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analytics.data_format.schema import READING_COLUMNS
-from analytics.data_format.tables import _check_header
+from analytics.data_format.tables import _check_header, delimiter_of
 from scenarios.errors import InputError
 
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -47,6 +47,7 @@ class _Raw:
     bad_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     bad_texts: list[str] = field(default_factory=list)
     tz_hint: Any = None           # the column's time zone (Parquet timestamp columns)
+    delimiter: str = ","          # field separator of a CSV file (``;`` in many spreadsheet locales)
 
     def lines(self, rows: np.ndarray) -> np.ndarray:
         """File line of data rows ``rows`` (header is line 1; skipped bad rows counted)."""
@@ -118,12 +119,32 @@ def _numbers_from_text(text: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate([p.to_numpy(zero_copy_only=False) for p in parts]).astype(np.float64, copy=False)
 
 
+def _decimal_comma(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The text with ``,`` as the decimal point, if the column writes its decimals that way throughout.
+
+    A column with values like ``0,5`` and no value with a ``.`` (a spreadsheet
+    export in a locale with a decimal comma) is read as ``0.5``; in a column
+    that also uses points, a comma is ambiguous and its values stay rejects.
+    """
+    trimmed = pc.utf8_trim_whitespace(text)
+    commas = pc.sum(pc.match_substring_regex(trimmed, r"^[+-]?[0-9]*,[0-9]+$")).as_py() or 0
+    points = pc.sum(pc.match_substring(trimmed, ".")).as_py() or 0
+    if commas == 0 or points > 0:
+        return None
+    return pc.replace_substring(text, ",", ".")
+
+
 def _values(col: pa.ChunkedArray, path: Path) -> tuple[np.ndarray, Any, np.ndarray | None]:
     """Values as float64 (NaN where not a number), the text (for a text column) and the null mask."""
     if pa.types.is_dictionary(col.type):
         col = pc.cast(col, col.type.value_type)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        return _numbers_from_text(col), col, None
+        numbers = _numbers_from_text(col)
+        if np.isnan(numbers).any():
+            comma = _decimal_comma(col)
+            if comma is not None:
+                numbers = _numbers_from_text(comma)
+        return numbers, col, None
     if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type)):
         raise InputError(f"{path}: column 'value' must hold numbers or text, got {col.type}")
     col = col.combine_chunks()
@@ -137,7 +158,8 @@ def _read_csv_raw(path: Path) -> _Raw:
     with path.open("rb") as f:
         first = f.readline()
     try:
-        header = next(csv.reader([first.decode("utf-8-sig")]), None)
+        delimiter = delimiter_of(first.decode("utf-8-sig"))
+        header = next(csv.reader([first.decode("utf-8-sig")], delimiter=delimiter), None)
     except UnicodeDecodeError:
         raise InputError(f"{path}: row 1: the header is not UTF-8 text") from None
     except csv.Error as exc:
@@ -163,7 +185,8 @@ def _read_csv_raw(path: Path) -> _Raw:
             table = pacsv.read_csv(
                 path,
                 read_options=pacsv.ReadOptions(use_threads=not one_thread, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=on_bad_row),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                                 invalid_row_handler=on_bad_row),
                 convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(READING_COLUMNS),
                                                      null_values=[""], strings_can_be_null=False,
                                                      quoted_strings_can_be_null=False))
@@ -183,7 +206,7 @@ def _read_csv_raw(path: Path) -> _Raw:
     values, text, null = _values(table.column("value"), path)
     del table
     raw = _Raw(n=len(values), meter_names=meter_names, meter_idx=meter_idx, ts_names=ts_names, ts_idx=ts_idx,
-               values=values, value_text=text, value_null=null)
+               values=values, value_text=text, value_null=null, delimiter=delimiter)
     if bad:
         raw.bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
         raw.bad_texts = [b[1] for b in bad]

@@ -43,8 +43,14 @@ _CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}
 _REASON_NAMES = np.array([""] + list(REASONS), dtype=object)
 _REASON_COLUMNS = np.array([""] + list(REASONS.values()), dtype=object)
 
-#: Readings further than this from the median timestamp of the file are rejected as ``out_of_range``.
-MAX_DAYS_FROM_MEDIAN = 400
+#: Readings before this time are rejected as ``out_of_range``: a meter clock reset to
+#: 1970 or 2000-01-01 (the usual RTC defaults) would stretch the hourly grid over decades.
+EARLIEST_TIMESTAMP = "2001-01-01T00:00:00+00:00"
+#: Readings more than this many days after the time of the import are ``out_of_range``
+#: (a clock set to 2038 or 2106); generous, so a clock a few hours ahead is kept.
+MAX_DAYS_AHEAD = 366.0
+#: Share of rejected readings above which a run stops (``analytics.max_reject_share``).
+MAX_REJECT_SHARE = 0.2
 #: A group meter's absurd limit is the consumer limit times the larger of this
 #: factor and the number of consumer meters of its kind below it.
 GROUP_METER_FACTOR = 1000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +20,42 @@ from scenarios.errors import InputError
 from scenarios.site import LEVEL_ORDER, PHASES, MeterKind
 
 
+def delimiter_of(header_line: str) -> str:
+    """``;`` for a semicolon-separated header (a spreadsheet's CSV in many locales), else ``,``."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def number(text: str) -> float:
+    """A number written with a decimal point or a decimal comma (``0,5``); ValueError otherwise."""
+    try:
+        return float(text)
+    except ValueError:
+        if re.fullmatch(r"\s*[+-]?[0-9]*,[0-9]+\s*", text):
+            return float(text.replace(",", "."))
+        raise
+
+
 def _read_small(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Reads a small CSV with exactly ``columns``; returns ``(line, record)`` per non-empty row."""
+    """Reads a small CSV with exactly ``columns`` (comma- or semicolon-separated);
+    returns ``(line, record)`` per non-empty row."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     out: list[tuple[int, dict[str, str]]] = []
+    start = 1  # first line of the record being read
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
+            delimiter = delimiter_of(f.readline())
+            f.seek(0)
+            reader = csv.reader(f, delimiter=delimiter)
             header = next(reader, None)
             if header is None:
                 raise InputError(f"{path}: empty file; expected columns {', '.join(columns)}")
             _check_header(path, header, columns)
-            for rec in reader:
+            while True:
+                start = reader.line_num + 1
+                rec = next(reader, None)
+                if rec is None:
+                    break
                 if not any(rec):
                     continue
                 if len(rec) != len(header):
@@ -41,7 +65,11 @@ def _read_small(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[st
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except csv.Error as exc:
-        raise InputError(f"{path}: cannot parse as CSV ({exc})") from None
+        where = f"row {start}: "
+        if "field larger" in str(exc):
+            raise InputError(f"{path}: {where}a field is longer than {csv.field_size_limit():,} characters "
+                             "(an unclosed quote, or not a meter table)") from None
+        raise InputError(f"{path}: {where}cannot parse as CSV ({exc})") from None
     return out
 
 
@@ -133,7 +161,7 @@ def _read_meters(path: Path, groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
                              "value": r["group_id"] or None, "column": "group_id", "reason": "meter_in_no_group"})
             continue
         try:
-            w = float(r["pulse_weight"])
+            w = number(r["pulse_weight"])
         except ValueError:
             w = math.nan
         if not (math.isfinite(w) and w > 0):

@@ -11,6 +11,10 @@ look like lon/lat degrees are projected to local metres around their
 centroid (:mod:`analytics.planning.geojson`); otherwise they are taken as
 metres.
 
+Positions that cannot be metres of one site (lon/lat typed as metres, GeoJSON
+in ``[lat, lon]`` order, a point thousands of km away) are an error too
+(:mod:`analytics.planning.spacing`).
+
 Every problem raises :class:`InputError` with one line naming the file, the
 row (``row 5``, the header is row 1) or feature (``features[3]``) and the
 column or property, e.g. ``points.csv: row 5, column 'kind': unknown kind
@@ -236,6 +240,7 @@ def load_points(path: str | Path, name: str | None = None) -> MeteringPoints:
     """
     from analytics.planning.geojson import read_points_geojson
     from analytics.planning.sitebuild import build_site
+    from analytics.planning.spacing import check_spacing
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -246,6 +251,8 @@ def load_points(path: str | Path, name: str | None = None) -> MeteringPoints:
         points, wheres, origin = read_points_geojson(p)
     else:
         raise InputError(f"{p}: unknown points file type {suffix or '(none)'!r} (expected .csv, .geojson or .json)")
+    check_spacing([pt.x_m for pt in points], [pt.y_m for pt in points], [pt.building for pt in points], wheres,
+                  str(p))
     site = build_site(points, wheres, str(p), name or p.stem)
     has_dr = any(pt.dr is not None for pt in points)
     dr_ids = [pt.point_id for pt in points if pt.dr] if has_dr else None

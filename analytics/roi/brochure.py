@@ -8,7 +8,11 @@ equipment paid through a 1.99 EUR monthly fee pays back in "almost two years",
 
 Each check is a :class:`Check`; ``consistent`` is True when the arithmetic
 adds up, False when it does not and None when the brochure gives too little to
-check (the note says what is missing).
+check (the note says what is missing). A check that is true by construction —
+a constant against a constant, or a payback recomputed from a cost that was
+itself set to fee × claimed months — is of ``kind`` ``"arithmetic"``: it is
+shown as the arithmetic it is, with ``consistent`` None, never as a
+confirmation of the claim.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Check(NamedTuple):
     recomputed: str
     consistent: bool | None
     note: str
+    kind: str = "claim"
 
 
 def pirmasens_implied_equipment_per_flat(fee_per_flat_month: float = 1.99, payback_months: float = 24.0) -> float:
@@ -64,8 +69,8 @@ def s1_checks(bill_per_month: float = 300.0, losses_before_pct: float = 12.0, lo
               abs(payback - claimed_payback_months) <= 1.0,
               "Simple payback of the equipment alone: installation, hosting, maintenance, battery "
               "replacements and interest are not in it."),
-        Check("33 months is less than three years", f"{claimed_payback_months:g} < 36", claimed_payback_months < 36,
-              ""),
+        Check("33 months is less than three years", f"{claimed_payback_months:g} < 36", None,
+              "Two constants compared: true by construction, it confirms nothing.", "arithmetic"),
         Check("Payback from loss detection alone in 2-5 years (S1)", f"{payback / 12:.1f} years",
               2.0 <= payback / 12 <= 5.0, "S2 says 5-7 years for the same claim; the brochures disagree."),
         Check("One radio module serves three flats",
@@ -99,16 +104,24 @@ def pirmasens_checks(fee_per_flat_month: float = 1.99, claimed_payback_months: f
     implied = pirmasens_implied_equipment_per_flat(fee_per_flat_month, claimed_payback_months)
     equipment = implied if equipment_per_flat is None else equipment_per_flat
     payback = equipment / fee_per_flat_month
+    circular = equipment_per_flat is not None and abs(equipment_per_flat - implied) < 0.01
     install = crew * shift_hours * wage_per_hour / points_per_shift
     full = (equipment + install) / (fee_per_flat_month - operation_per_flat_year / 12.0)
+    first = (Check("A 1.99 EUR monthly fee pays the equipment back in almost two years",
+                   f"{equipment:g} / {fee_per_flat_month:g} = {payback:.1f} months, with the equipment cost set to "
+                   f"{fee_per_flat_month:g} x {claimed_payback_months:g} = {implied:.2f} EUR per flat", None,
+                   "True by construction: the brochure states no equipment cost, so the cost was derived from "
+                   "the claim itself. Only a real price per flat can confirm or refute it (S1: 400 lei, about "
+                   f"{400 / LEI_PER_EUR:.0f} EUR).", "arithmetic") if circular else
+             Check("A 1.99 EUR monthly fee pays the equipment back in almost two years",
+                   f"needs equipment of at most {fee_per_flat_month:g} x {claimed_payback_months:g} = "
+                   f"{implied:.2f} EUR per flat" + ("" if equipment_per_flat is None else
+                                                    f"; {equipment:g} EUR pays back in {payback:.1f} months"),
+                   None if equipment_per_flat is None else payback <= claimed_payback_months + 1.0,
+                   "The brochure does not state the equipment cost; the check holds only if it is about "
+                   f"{implied:.0f} EUR per flat (S1: 400 lei, about {400 / LEI_PER_EUR:.0f} EUR)."))
     rows = [
-        Check("A 1.99 EUR monthly fee pays the equipment back in almost two years",
-              f"needs equipment of at most {fee_per_flat_month:g} x {claimed_payback_months:g} = "
-              f"{implied:.2f} EUR per flat" + ("" if equipment_per_flat is None else
-                                               f"; {equipment:g} EUR pays back in {payback:.1f} months"),
-              None if equipment_per_flat is None else payback <= claimed_payback_months + 1.0,
-              "The brochure does not state the equipment cost; the check holds only if it is about "
-              f"{implied:.0f} EUR per flat (S1: 400 lei, about {400 / LEI_PER_EUR:.0f} EUR)."),
+        first,
         Check("Three times faster than EMERIS",
               f"EMERIS would pay back in about {3 * payback:.0f} months, i.e. cost about "
               f"{3 * equipment:.0f} EUR per flat at the same fee", None,
@@ -124,13 +137,21 @@ def pirmasens_checks(fee_per_flat_month: float = 1.99, claimed_payback_months: f
     return rows
 
 
-def model_check(cfg: RoiConfig, claimed_payback_months: float) -> Check:
-    """The full cash-flow model's payback for ``cfg`` against the claimed one."""
+def model_check(cfg: RoiConfig, claimed_payback_months: float, by_construction: bool = False) -> Check:
+    """The full cash-flow model's payback for ``cfg`` against the claimed one.
+
+    With ``by_construction`` (an input was derived from the claimed payback)
+    the row is arithmetic, not a confirmation.
+    """
     got = summary(replace(cfg, uncertainty_pct={}))
     pay = got["payback_months"]
-    return Check(f"Payback of about {claimed_payback_months:g} months (this estimate's inputs)",
-                 f"{pay:.1f} months (discounted at {cfg.discount_rate_pct:g} %: "
-                 f"{got['discounted_payback_months']:.1f} months)",
+    text = (f"{pay:.1f} months (discounted at {cfg.discount_rate_pct:g} %: "
+            f"{got['discounted_payback_months']:.1f} months)")
+    if by_construction:
+        return Check(f"Payback of about {claimed_payback_months:g} months (this estimate's inputs)", text, None,
+                     "True by construction: an input was derived from the claimed payback, so the model gives "
+                     "it back.", "arithmetic")
+    return Check(f"Payback of about {claimed_payback_months:g} months (this estimate's inputs)", text,
                  bool(abs(pay - claimed_payback_months) <= 1.0),
                  "Monthly cash-flow model with every cost and benefit of the inputs below.")
 
@@ -138,6 +159,7 @@ def model_check(cfg: RoiConfig, claimed_payback_months: float) -> Check:
 def checks(example: str, cfg: RoiConfig | None = None) -> list[Check]:
     """The checks of one example (``s1`` or ``pirmasens``), plus the model's
     payback for ``cfg`` when given. Empty for any other name."""
+    circular = False
     if example == "s1":
         rows, claimed = s1_checks(), 33.0
     elif example == "pirmasens":
@@ -145,8 +167,9 @@ def checks(example: str, cfg: RoiConfig | None = None) -> list[Check]:
         if cfg is not None and cfg.fee_per_flat_month > 0:
             kwargs["fee_per_flat_month"] = cfg.fee_per_flat_month
         rows, claimed = pirmasens_checks(**kwargs), 24.0
+        circular = rows[0].kind == "arithmetic"
     else:
         return []
     if cfg is not None:
-        rows.append(model_check(cfg, claimed))
+        rows.append(model_check(cfg, claimed, by_construction=circular))
     return rows

@@ -108,6 +108,11 @@ class RoiConfig:
         tornado_metric: ``payback_months`` or ``npv``.
         brochure: Brochure example checked in the report: ``s1``, ``pirmasens`` or empty.
         input_sources: Input name → where its value comes from (report).
+        measured_inputs: Inputs taken from a measurement (an analytics or DR
+            run): used as measured, never adjusted; a measured
+            ``losses_before_pct`` may lie below ``losses_after_pct`` (the
+            loss benefit is then zero, and the report says so:
+            :mod:`analytics.roi.measured`).
         seed: Seed of the Monte-Carlo samples.
     """
 
@@ -144,6 +149,7 @@ class RoiConfig:
     tornado_metric: str = "payback_months"
     brochure: str = ""
     input_sources: dict[str, str] = field(default_factory=dict)
+    measured_inputs: list[str] = field(default_factory=list)
     seed: int = 42
 
 
@@ -181,7 +187,7 @@ def validate(cfg: RoiConfig) -> RoiConfig:
         raise _bad("battery_life_years", f"must be > 0, got {cfg.battery_life_years}")
     if cfg.losses_before_pct > 100:
         raise _bad("losses_before_pct", f"must be at most 100, got {cfg.losses_before_pct}")
-    if cfg.losses_after_pct > cfg.losses_before_pct:
+    if cfg.losses_after_pct > cfg.losses_before_pct and "losses_before_pct" not in cfg.measured_inputs:
         raise _bad("losses_after_pct", f"must not exceed losses_before_pct "
                    f"({cfg.losses_after_pct} > {cfg.losses_before_pct})")
     if cfg.supply_kwh_per_year > 0 and cfg.tariff_per_kwh <= 0:
@@ -206,6 +212,9 @@ def validate(cfg: RoiConfig) -> RoiConfig:
     for key in cfg.input_sources:
         if key not in INPUTS:
             raise _bad(f"input_sources.{key}", "is not an input of roi")
+    for key in cfg.measured_inputs:
+        if key not in INPUTS:
+            raise _bad(f"measured_inputs.{key}", "is not an input of roi")
     return cfg
 
 
@@ -233,13 +242,14 @@ def from_mapping(values: Mapping[str, Any] | RoiConfig | None = None) -> RoiConf
     return validate(RoiConfig(**values))
 
 
-def with_inputs(cfg: RoiConfig, values: Mapping[str, float], source: str) -> RoiConfig:
+def with_inputs(cfg: RoiConfig, values: Mapping[str, float], source: str, measured: bool = False) -> RoiConfig:
     """Returns a copy with inputs taken from another run, their source recorded.
 
     Args:
         cfg: The typed-in config.
         values: Input name → value (e.g. ``dr_incentives_per_year`` from a DR run).
         source: Where they come from, e.g. ``"DR run 2026-01-05"``.
+        measured: The values are measurements: used as measured, never adjusted.
 
     Raises:
         InputError: Unknown input or bad value.
@@ -248,4 +258,5 @@ def with_inputs(cfg: RoiConfig, values: Mapping[str, float], source: str) -> Roi
         if key not in INPUTS:
             raise _bad(key, "is not an input of roi")
     sources = dict(cfg.input_sources) | {k: source for k in values}
-    return validate(replace(cfg, **dict(values), input_sources=sources))
+    marked = list(cfg.measured_inputs) + [k for k in values if measured and k not in cfg.measured_inputs]
+    return validate(replace(cfg, **dict(values), input_sources=sources, measured_inputs=marked))

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from analytics.roi import brochure as brochure_mod
+from analytics.roi import measured as measured_mod
 from analytics.roi.cashflow import BENEFIT_LINES, monthly_table, plot_cashflow, table_to_csv, write_cashflow_csv
 from analytics.roi.config import INPUTS, RoiConfig, unit_of, validate
 from analytics.roi.metrics import summary
@@ -131,13 +132,24 @@ def write_report_html(path: Path, cfg: RoiConfig, figures: Mapping[str, Any], *,
                   f"back between {esc(_months(q['p10']))} and {esc(_months(q['p90']))}; the middle case "
                   f"{esc(_months(q['p50']))}.")
     parts = [f"<h1>{esc(title)}</h1><div class='cards'>{cards}</div><p class='story'>{story}</p>"]
+    found = measured_mod.findings(cfg)
+    if found:
+        items = "".join(f"<li>{esc(f.text)}</li>" for f in found)
+        parts.append(f"<h2>What the measurements say</h2><ul class='bad'>{items}</ul>")
     if plan is not None and len(plan):
         parts.append(f"<h2>Plan and bill of materials</h2>{_table(plan)}")
     rows = list(brochure_rows)
     if rows:
         mark = {True: ("ok", "yes"), False: ("bad", "NO"), None: ("na", "cannot check")}
+
+        def verdict(r) -> tuple[str, str]:
+            return ("na", "arithmetic (true by construction)") if r.kind == "arithmetic" else mark[r.consistent]
+
+        parts.append("<p class='story'><b>Vendor inputs.</b> The inputs marked <i>vendor input</i> below are the "
+                     "brochure's own figures, not measurements or quotes; the table recomputes its claims from "
+                     "them.</p>")
         body = "".join(f"<tr><td>{esc(r.claim)}</td><td>{esc(r.recomputed)}</td>"
-                       f"<td class='{mark[r.consistent][0]}'>{mark[r.consistent][1]}</td><td>{esc(r.note)}</td></tr>"
+                       f"<td class='{verdict(r)[0]}'>{verdict(r)[1]}</td><td>{esc(r.note)}</td></tr>"
                        for r in rows)
         parts.append("<h2>The brochure's example, recomputed</h2><table><tr><th>claim</th><th>recomputed</th>"
                      f"<th>adds up</th><th>note</th></tr>{body}</table>")
@@ -230,7 +242,9 @@ def run_roi(cfg: RoiConfig, out_dir: Path, *, plan: pd.DataFrame | None = None,
     write_report_html(out / "report.html", cfg, figures, yearly=yearly, tornado_table=tor, mc_stats=stats,
                       plan=plan, sources=sources, brochure_rows=checks, notes=notes, images=images)
     result = {**figures, "monte_carlo": stats,
-              "brochure_checks": [c._asdict() for c in checks], "seconds": seconds}
+              "brochure_checks": [c._asdict() for c in checks],
+              "measured_inputs": list(cfg.measured_inputs),
+              "measured_findings": [f._asdict() for f in measured_mod.findings(cfg)], "seconds": seconds}
     (out / "summary.json").write_text(json.dumps(_jsonable(result), indent=2))
     return result
 

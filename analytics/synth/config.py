@@ -31,6 +31,7 @@ DEFAULT_LOSS_PCT: dict[str, float] = {
 
 # Seed streams.
 _S_HABITS, _S_ERROR, _S_WATER, _S_GAS, _S_HEAT, _S_GAPS, _S_LEAKS = range(1, 8)
+_S_TEMP, _S_HEATING, _S_LOOK, _S_GFAULT, _S_OUTAGE = range(8, 13)
 
 
 @dataclass
@@ -54,6 +55,18 @@ class SynthConfig:
         gap_share: Share of consumer readings missing.
         water_leak_share: Share of water meters with a leak.
         leak_min_start_day: Earliest start day of a leak.
+        timezone: The site's zone (IANA name): ``start`` is then a local
+            wall-clock time there and the hours follow its clock changes (a
+            23- and a 25-hour day); empty: a fixed offset, that of ``start``.
+        heating_share: Share of consumers heating with electricity
+            (:mod:`analytics.synth.behaviour`).
+        heating_kwh_per_kday: Their mean heating energy per degree-day, kWh.
+        lookalike_share: Share of consumers with a look-alike (vacation, new
+            tenant, changed routine, balcony solar), none of them anomalous.
+        group_fault_share: Share of the lowest-level group meters that
+            register wrongly (±4–10 %) from a day on.
+        outage_hours: Length of one communication outage of every consumer
+            meter of one random group (0: none).
     """
 
     days: int = 60
@@ -68,6 +81,12 @@ class SynthConfig:
     gap_share: float = 0.002
     water_leak_share: float = 0.0
     leak_min_start_day: int = 7
+    timezone: str = ""
+    heating_share: float = 0.0
+    heating_kwh_per_kday: float = 0.35
+    lookalike_share: float = 0.0
+    group_fault_share: float = 0.0
+    outage_hours: int = 0
 
 
 @dataclass
@@ -89,6 +108,9 @@ class SynthData:
         anomalies: The injected anomalies.
         leaks: Water leaks: ``meter_id``, ``start_day``, ``m3_per_h``.
         units: Meter id → ``"kWh"`` or ``"m3"``.
+        lookalikes: The look-alikes (no theft).
+        group_faults: The faulty group meters.
+        temperature_c: Daily mean temperature of each local day, °C.
     """
 
     meter_ids: list[str]
@@ -102,6 +124,9 @@ class SynthData:
     anomalies: list[Anomaly] = field(default_factory=list)
     leaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["meter_id", "start_day", "m3_per_h"]))
     units: dict[str, str] = field(default_factory=dict)
+    lookalikes: list = field(default_factory=list)
+    group_faults: list = field(default_factory=list)
+    temperature_c: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def hours(self) -> int:
@@ -124,7 +149,7 @@ def _check(cfg: SynthConfig) -> None:
     for key in ("scale_sigma", "weekend_factor", "meter_error_sd_pct", "equipment_w_per_concentrator"):
         if not getattr(cfg, key) >= 0:
             raise InputError(f"synth.{key}: {getattr(cfg, key)} must be ≥ 0")
-    for key in ("gap_share", "water_leak_share"):
+    for key in ("gap_share", "water_leak_share", "heating_share", "lookalike_share", "group_fault_share"):
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise InputError(f"synth.{key}: {getattr(cfg, key)} must be in 0..1")
 
@@ -136,4 +161,10 @@ def _start(cfg: SynthConfig) -> pd.Timestamp:
         raise InputError(f"synth.start: {cfg.start!r} is not an ISO-8601 timestamp") from exc
     if t != t.floor("h"):
         raise InputError(f"synth.start: {cfg.start!r} is not on a full hour")
+    if cfg.timezone:
+        from analytics.calendar import zone_of
+
+        zone = zone_of(cfg.timezone, "synth.timezone")
+        t = t.tz_localize(None) if t.tzinfo is not None else t
+        t = t.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
     return t

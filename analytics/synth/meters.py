@@ -21,7 +21,7 @@ GAP_RUN_MEAN_H = 2.5
 
 
 def _registered(true: np.ndarray, meter_ids: list[str], cfg: SynthConfig, seed: int,
-                anomalies: list[Anomaly] | None, h0: int) -> tuple[np.ndarray, np.ndarray, list[Anomaly]]:
+                anomalies: list[Anomaly] | None, h0: int, dow0: int = 0) -> tuple[np.ndarray, np.ndarray, list[Anomaly]]:
     """What the consumer electricity meters register (before gaps).
 
     Args:
@@ -31,6 +31,7 @@ def _registered(true: np.ndarray, meter_ids: list[str], cfg: SynthConfig, seed: 
         seed: Seed of every draw.
         anomalies: Anomalies to inject, or ``None``.
         h0: Local hour of column 0.
+        dow0: Day of week of local day 0.
 
     Returns:
         ``(registered, meter_error, anomalies)``: (n, H) registered kWh, (n,)
@@ -40,14 +41,15 @@ def _registered(true: np.ndarray, meter_ids: list[str], cfg: SynthConfig, seed: 
         InputError: An anomaly at a meter not in ``meter_ids``.
     """
     err = np.random.default_rng([seed, _S_ERROR]).normal(0.0, cfg.meter_error_sd_pct / 100.0, size=len(meter_ids))
-    registered = true * (1.0 + err[:, None])
+    # An import-only meter registers the net import (balcony PV can make the net negative).
+    registered = np.maximum(true, 0.0) * (1.0 + err[:, None])
     anomalies = list(anomalies or [])
     row_of = {mid: i for i, mid in enumerate(meter_ids)}
     for a in anomalies:
         if a.meter_id not in row_of:
             raise InputError(f"anomaly at {a.meter_id}: not a consumer electricity meter of the site")
         i = row_of[a.meter_id]
-        registered[i] = apply(registered[i], true[i], a, 24, h0)
+        registered[i] = apply(registered[i], true[i], a, 24, h0, dow0)
     return registered, err, anomalies
 
 

@@ -11,7 +11,6 @@ import scipy.sparse as sp
 
 from grid_model import losses
 from grid_model.engine.results import GridResult
-from grid_model.engine.ybus import trafo_flows
 from scenarios.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,6 +58,7 @@ class _Accumulator:
         self.p_load_kw = np.empty((n, n_steps))
         self.q_load_kvar = np.empty((n, n_steps))
         self.i_trafo_a = np.empty((3, n_steps))
+        self.i_trafo_by = np.empty((len(engine.trafos), 3, n_steps))
         self.i_neutral_a = np.empty(n_steps)
         self.loss_line_w = np.empty((3, n_steps))
         self.loss_trafo_w = np.empty((3, n_steps))
@@ -83,15 +83,17 @@ class _Accumulator:
         self.q_load_kvar[:, sl] = engine.load_sum @ s_term.imag / 1e3
         v_pu = np.abs(v_term) / engine.term_vbase_v[:, None]
         self.v_load_pu[:, sl] = (engine.load_sum @ v_pu) / engine.load_nterm[:, None]
-        v_mon = engine.system.monitored_voltages(i_term)
-        v_lv, v_hv = v_mon[:3], v_mon[3:]
-        i_lw, loss_tr = trafo_flows(m.trafo, v_hv, v_lv)
-        self.i_trafo_a[:, sl] = np.abs(i_lw)
-        self.i_neutral_a[sl] = np.abs(i_lw.sum(axis=0))
-        self.loss_trafo_w[:, sl] = loss_tr
-        self.loss_line_w[:, sl] = losses.line_loss_by_phase_w(v_lv, v_term, i_term, t.term_phase, engine.phase_sum)
+        k = len(engine.trafos)
+        v_lv, i_lw, loss_tr = engine.trafo_flows(engine.system.monitored_voltages(i_term))
+        i_abs = np.abs(i_lw).reshape(k, 3, -1)
+        self.i_trafo_by[:, :, sl] = i_abs
+        self.i_trafo_a[:, sl] = i_abs.sum(axis=0)
+        self.i_neutral_a[sl] = np.abs(i_lw.reshape(k, 3, -1).sum(axis=1)).sum(axis=0)
+        self.loss_trafo_w[:, sl] = loss_tr.reshape(k, 3, -1).sum(axis=0)
+        line_w = losses.line_loss_by_phase_w(v_lv, v_term, i_term, engine.term_slot, engine.phase_sum)
+        self.loss_line_w[:, sl] = line_w.reshape(k, 3, -1).sum(axis=0)
         self.share_w[:, sl] = losses.consumer_shares_w(
-            v_lv, v_term, i_term, t.term_phase, t.term_load, t.n_loads, loss_tr, engine.phase_sum, engine.load_sum
+            v_lv, v_term, i_term, engine.term_slot, t.term_load, t.n_loads, loss_tr, engine.phase_sum, engine.load_sum
         )
 
     def add_network(self, engine: GridEngine, sl: slice, v_all: np.ndarray) -> None:
@@ -189,6 +191,7 @@ def solve_day(
     p_loss_by_phase = (acc.loss_line_w + acc.loss_trafo_w) / 1e3
     p_loss = p_loss_by_phase.sum(axis=0)
     m = engine.model
+    by_trafo = 100.0 * acc.i_trafo_by.max(axis=1) / engine.i_rated_a[:, None]
     return GridResult(
         bus_names=list(m.bus_names),
         load_names=list(engine.terminals.load_names),
@@ -198,7 +201,10 @@ def solve_day(
         v_load_pu=acc.v_load_pu,
         p_load_kw=acc.p_load_kw,
         q_load_kvar=acc.q_load_kvar,
-        loading_pct=100.0 * acc.i_trafo_a.max(axis=0) / m.trafo.i_rated_lv_a,
+        loading_pct=by_trafo.max(axis=0),
+        loading_pct_by_trafo=by_trafo,
+        trafo_names=[t.name for t in engine.trafos],
+        i_trafo_a_by_trafo=acc.i_trafo_by,
         i_trafo_a=acc.i_trafo_a,
         i_trafo_neutral_a=acc.i_neutral_a,
         i_line_max_a=acc.i_line_max_a,

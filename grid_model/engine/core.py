@@ -15,7 +15,7 @@ from grid_model.engine.loadmodel import LoadModel, Terminals, build_terminals
 from grid_model.engine.results import GridResult
 from grid_model.engine.solver import LinearSystem
 from grid_model.engine.stepper import Stepper
-from grid_model.engine.ybus import PhaseNetwork, compile_network
+from grid_model.engine.ybus import PhaseNetwork, compile_network, trafo_flows
 
 #: Default convergence tolerance: largest voltage change between iterations, pu.
 TOL_PU = 1e-9
@@ -45,11 +45,19 @@ class GridEngine:
         self.tol_pu = tol_pu
         self.max_iter = max_iter
         tr = model.trafo
+        self.trafos = model.trafos or [tr]
         self.lv_bus = int(tr.lv_nodes[0] // 3)
         self.hv_bus = int(tr.hv_nodes[0, 0] // 3)
-        monitor = np.concatenate([tr.lv_nodes, 3 * self.hv_bus + np.arange(3)])
+        # Monitored nodes: LV a, b, c then HV A, B, C of every transformer.
+        monitor = np.concatenate([np.concatenate([t.lv_nodes, 3 * int(t.hv_nodes[0, 0] // 3) + np.arange(3)])
+                                  for t in self.trafos])
         self.system = LinearSystem(model, terminals.term_node, monitor, dense)
-        self.phase_sum = losses.phase_matrix(terminals.term_phase)
+        self.i_rated_a = np.array([t.i_rated_lv_a for t in self.trafos])
+        of_bus = model.trafo_of_bus if model.trafo_of_bus is not None else np.zeros(len(model.bus_names), dtype=int)
+        #: Slot of each terminal: 3 · (its transformer) + phase; losses are computed per slot.
+        self.term_slot = 3 * of_bus[terminals.term_node // 3] + terminals.term_phase
+        m = len(self.term_slot)
+        self.phase_sum = sp.csr_matrix((np.ones(m), (self.term_slot, np.arange(m))), shape=(3 * len(self.trafos), m))
         self.load_sum = losses.consumer_matrix(terminals.term_load, terminals.n_loads)
         self.term_vbase_v = model.v_base_v[terminals.term_node // 3]
         self.load_nterm = np.asarray(self.load_sum.sum(axis=1)).ravel()
@@ -98,6 +106,24 @@ class GridEngine:
     def bus_names(self) -> list[str]:
         """Bus names, the row order of per-bus results."""
         return self.model.bus_names
+
+    def trafo_flows(self, v_mon_v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Currents and losses of every transformer from the monitored voltages.
+
+        Args:
+            v_mon_v: (6·K, ...) monitored voltages (per transformer LV a, b, c, HV A, B, C).
+
+        Returns:
+            ``(v_lv, i_lw, loss_w)``, each (3·K, ...) in slot order (transformer, phase).
+        """
+        v_lv, i_lw, loss = [], [], []
+        for k, t in enumerate(self.trafos):
+            v = v_mon_v[6 * k:6 * k + 6]
+            i, w = trafo_flows(t, v[3:], v[:3])
+            v_lv.append(v[:3])
+            i_lw.append(i)
+            loss.append(w)
+        return np.concatenate(v_lv), np.concatenate(i_lw), np.concatenate(loss)
 
     def fixed_point(self, s_term_va: np.ndarray, v_start_v: np.ndarray, first_step: int):
         """Solves ``V = V0 − Z·I(V)`` for terminal powers of shape (m,) or (m, T).

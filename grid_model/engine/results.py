@@ -31,14 +31,17 @@ class GridResult:
             from the demand for voltage-dependent load models).
         q_load_kvar: (n, T) reactive power the consumers actually draw.
         loading_pct: (T,) transformer loading, largest LV phase current over
-            the rated current.
-        i_trafo_a: (3, T) transformer LV phase currents.
-        i_trafo_neutral_a: (T,) transformer LV neutral (star point) current.
+            the rated current (the most loaded transformer's when there are several).
+        i_trafo_a: (3, T) transformer LV phase currents (summed over the
+            transformers when there are several).
+        i_trafo_neutral_a: (T,) transformer LV neutral (star point) current
+            (summed likewise).
         i_line_max_a: (nline, 3) largest phase current of each line over the day.
         i_line_neutral_max_a: (nline,) largest return (neutral) current.
         line_loss_kwh: (nline,) energy lost in each line (0 for MV lines).
         p_loss_line_kw_by_phase: (3, T) LV line losses per phase.
-        p_loss_trafo_kw_by_phase: (3, T) transformer losses per phase (unit).
+        p_loss_trafo_kw_by_phase: (3, T) transformer losses per phase (unit),
+            load plus no-load losses, summed over the transformers.
         p_loss_kw_by_phase: (3, T) line plus transformer losses per phase.
         p_loss_kw: (T,) total losses.
         loss_share_kw: (n, T) each consumer's share of the losses; sums over
@@ -52,6 +55,9 @@ class GridResult:
             lines of each group of the ``line_groups`` matrix the solve was
             given (``None`` when none was); the transformer's losses are in
             ``p_loss_trafo_kw_by_phase``.
+        trafo_names: Transformer names (row order of the per-transformer arrays).
+        loading_pct_by_trafo: (K, T) loading of each transformer.
+        i_trafo_a_by_trafo: (K, 3, T) LV phase currents of each transformer.
     """
 
     bus_names: list[str]
@@ -79,6 +85,9 @@ class GridResult:
     iterations: int
     solve_seconds: float
     group_line_loss_kw: np.ndarray | None = None
+    trafo_names: list[str] | None = None
+    loading_pct_by_trafo: np.ndarray | None = None
+    i_trafo_a_by_trafo: np.ndarray | None = None
 
     @property
     def n_steps(self) -> int:

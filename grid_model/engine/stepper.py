@@ -8,7 +8,6 @@ import numpy as np
 
 from grid_model import losses
 from grid_model.engine.results import StepResult
-from grid_model.engine.ybus import trafo_flows
 from scenarios.errors import InputError
 
 if TYPE_CHECKING:
@@ -61,26 +60,28 @@ class Stepper:
         s_term = t.terminal_power(p, q)
         v_term, i_term, iterations = e.fixed_point(s_term, self._v_term, self._step)
         self._v_term = v_term
-        v_mon = e.system.monitored_voltages(i_term)
-        v_lv, v_hv = v_mon[:3], v_mon[3:]
-        i_lw, loss_tr = trafo_flows(e.model.trafo, v_hv, v_lv)
-        loss_line = losses.line_loss_by_phase_w(v_lv, v_term, i_term, t.term_phase, e.phase_sum)
+        k = len(e.trafos)
+        v_lv, i_lw, loss_slot = e.trafo_flows(e.system.monitored_voltages(i_term))
+        loss_line = losses.line_loss_by_phase_w(v_lv, v_term, i_term, e.term_slot, e.phase_sum).reshape(k, 3).sum(0)
         shares = losses.consumer_shares_w(
-            v_lv, v_term, i_term, t.term_phase, t.term_load, t.n_loads, loss_tr, e.phase_sum, e.load_sum
+            v_lv, v_term, i_term, e.term_slot, t.term_load, t.n_loads, loss_slot, e.phase_sum, e.load_sum
         )
+        loss_tr = loss_slot.reshape(k, 3).sum(axis=0)
+        i_by = np.abs(i_lw).reshape(k, 3)
+        loading = 100.0 * i_by.max(axis=1) / e.i_rated_a
         s_drawn = e.load_sum @ (v_term * np.conj(i_term))
         v_pu = (e.load_sum @ (np.abs(v_term) / e.term_vbase_v)) / e.load_nterm
-        i_tr = np.abs(i_lw)
+        i_tr = i_by.sum(axis=0)
         loss_by_phase = (loss_line + loss_tr) / 1e3
         result = StepResult(
             step=self._step,
             v_load_pu=v_pu,
             p_load_kw=s_drawn.real / 1e3,
             q_load_kvar=s_drawn.imag / 1e3,
-            v_busbar_pu=np.abs(v_lv) / e.model.v_base_v[e.lv_bus],
-            loading_pct=float(100.0 * i_tr.max() / e.model.trafo.i_rated_lv_a),
+            v_busbar_pu=np.abs(v_lv[:3]) / e.model.v_base_v[e.lv_bus],
+            loading_pct=float(loading.max()),
             i_trafo_a=i_tr,
-            i_trafo_neutral_a=float(abs(i_lw.sum())),
+            i_trafo_neutral_a=float(np.abs(i_lw.reshape(k, 3).sum(axis=1)).sum()),
             p_loss_kw_by_phase=loss_by_phase,
             p_loss_kw=float(loss_by_phase.sum()),
             loss_share_kw=shares / 1e3,

@@ -26,7 +26,7 @@ from grid_model.households import streams as st
 from grid_model.households.config import HouseholdConfig
 from grid_model.households.occupancy import ACTIVITY_PROFILES, hourly_to_minutes, start_rate
 
-KETTLE_MIN, MICROWAVE_MIN = 3, 5
+KETTLE_MIN, MICROWAVE_MIN, SMALL_APPLIANCE_MIN = 3, 5, 15
 SHOWER_MIN, SHOWER_L_PER_MIN, TAP_LITRES = 6, 5.0, 4.0
 #: Share of daily hot water used in showers (rest at taps).
 SHOWER_SHARE = 0.45
@@ -42,6 +42,7 @@ class EventSchedules:
         cooking_kw: Hob and oven (RED).
         kettle_kw: Kettle (YELLOW).
         microwave_kw: Microwave (YELLOW).
+        small_appliance_kw: Iron, vacuum cleaner, hair dryer (RED).
         hot_water_l_per_min: Hot water drawn from the tank.
         washing_requests: Washing-machine cycle requests (0/1).
         dishwasher_requests: Dishwasher cycle requests (0/1).
@@ -52,6 +53,7 @@ class EventSchedules:
     cooking_kw: np.ndarray
     kettle_kw: np.ndarray
     microwave_kw: np.ndarray
+    small_appliance_kw: np.ndarray
     hot_water_l_per_min: np.ndarray
     washing_requests: np.ndarray
     dishwasher_requests: np.ndarray
@@ -99,7 +101,7 @@ def _starts(streams: st.HomeStreams, component: int, rate: np.ndarray) -> np.nda
 
 def build_schedules(streams: st.HomeStreams, cfg: HouseholdConfig, occupants: np.ndarray,
                     active: np.ndarray, irradiance_w_m2: np.ndarray, has_washer: np.ndarray,
-                    has_dishwasher: np.ndarray) -> EventSchedules:
+                    has_dishwasher: np.ndarray, has_electric_cooking: np.ndarray | None = None) -> EventSchedules:
     """Draws the event-appliance schedules of every home.
 
     Args:
@@ -110,6 +112,7 @@ def build_schedules(streams: st.HomeStreams, cfg: HouseholdConfig, occupants: np
         irradiance_w_m2: Outdoor global irradiance per minute (T,).
         has_washer: Washing-machine ownership (n,).
         has_dishwasher: Dishwasher ownership (n,).
+        has_electric_cooking: Electric hob/oven (n,); all homes when ``None``.
     """
     n, t = active.shape
     act = active.astype(float)
@@ -139,11 +142,21 @@ def build_schedules(streams: st.HomeStreams, cfg: HouseholdConfig, occupants: np
     cook_rate = start_rate(np.full(n, cfg.cooking_events_per_home_day), weights("cooking"), anyone)
     cook_on = np.minimum(running((crow[:, 0] < cook_rate).astype(np.int8), crow[:, 2, 0].astype(int)), 1.0)
     cooking = cfg.cooking_kw * cook_on * (crow[:, 1] < 0.7)
+    if has_electric_cooking is not None:
+        cooking = cooking * has_electric_cooking[:, None]
 
     kettle_rate = start_rate(cfg.kettle_uses_per_person_day * people, weights("kettle"), act)
     kettle = cfg.kettle_kw * np.minimum(running(_starts(streams, st.KETTLE, kettle_rate), KETTLE_MIN), 1.0)
     micro_rate = start_rate(np.full(n, cfg.microwave_uses_per_home_day), weights("microwave"), anyone)
     microwave = cfg.microwave_kw * np.minimum(running(_starts(streams, st.MICROWAVE, micro_rate), MICROWAVE_MIN), 1.0)
+
+    # Irons, vacuum cleaners, hair dryers: 15-minute uses while someone is active.
+    if cfg.small_appliance_uses_per_home_day > 0 and cfg.small_appliance_kw > 0:
+        small_rate = start_rate(np.full(n, cfg.small_appliance_uses_per_home_day), weights("laundry"), anyone)
+        small = cfg.small_appliance_kw * np.minimum(
+            running(_starts(streams, st.SMALL_APPLIANCES, small_rate), SMALL_APPLIANCE_MIN), 1.0)
+    else:
+        small = np.zeros((n, t))
 
     # Hot water: showers (5 l/min for 6 min) and short tap draws.
     litres = cfg.hot_water_litres_per_person_day * people
@@ -158,6 +171,7 @@ def build_schedules(streams: st.HomeStreams, cfg: HouseholdConfig, occupants: np
     f32 = np.float32
     return EventSchedules(
         lighting_kw=lighting.astype(f32), electronics_kw=electronics.astype(f32), cooking_kw=cooking.astype(f32),
-        kettle_kw=kettle.astype(f32), microwave_kw=microwave.astype(f32), hot_water_l_per_min=hot_water.astype(f32),
+        kettle_kw=kettle.astype(f32), microwave_kw=microwave.astype(f32),
+        small_appliance_kw=small.astype(f32), hot_water_l_per_min=hot_water.astype(f32),
         washing_requests=_starts(streams, st.WASHING, wash_rate),
         dishwasher_requests=_starts(streams, st.DISHWASHER, dish_rate))

@@ -11,7 +11,7 @@ The synthetic side uses 55 homes on the same buses and phases, with occupants
 drawn from the ONS 2019 distribution of UK household sizes (1: 29 %, 2: 35 %,
 3: 16 %, 4: 14 %, 5: 6 %) and floor area 50 + 15 · occupants m², the default
 :class:`HouseholdConfig` (a winter day, see ``docs/households.md``) and a
-generated weather day. Run ``python -m grid_model.households.calibration`` to
+generated weather day, all of the ``uk_ieee`` preset. Run ``python -m grid_model.households.calibration`` to
 print the table quoted in the docs.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from grid_model.households.config import HouseholdConfig
 from grid_model.households.fleet import simulate_households
-from grid_model.weather import generate_weather
+from grid_model.weather import WeatherConfig, generate_weather
 from scenarios import ieee_eu_lv
 from scenarios.site import Consumer, Position
 
@@ -72,8 +72,8 @@ def calibration_consumers(seed: int) -> list[Consumer]:
 
 def synthetic_stats(seed: int, cfg: HouseholdConfig | None = None) -> FeederStats:
     """Statistics of 55 synthetic homes for one seed (homes, weather and loads)."""
-    cfg = cfg or HouseholdConfig()
-    weather = generate_weather(cfg.resolved_day_of_year(), seed)
+    cfg = cfg or HouseholdConfig(region="uk_ieee")
+    weather = generate_weather(cfg.resolved_day_of_year(), seed, cfg=WeatherConfig(region=cfg.region))
     result = simulate_households(calibration_consumers(seed), cfg, weather, seed)
     return stats_of(result.p_kw)
 

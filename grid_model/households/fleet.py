@@ -18,8 +18,9 @@ from grid_model.households.config import GREEN, SOCKET_CLASSES, YELLOW, YELLOW_D
 from grid_model.households.cycles import DISHWASHER_P_KW, DISHWASHER_Q_KVAR, WASHING_P_KW, WASHING_Q_KVAR, CycleBank
 from grid_model.households.ev import EVBank
 from grid_model.households.homes import draw_homes
-from grid_model.households.occupancy import MAX_OCCUPANTS, active_occupancy
+from grid_model.households.occupancy import ACTIVE_PROFILE, ACTIVE_PROFILE_WEEKEND, MAX_OCCUPANTS, active_occupancy
 from grid_model.households.pv import pv_power_kw
+from grid_model.households.shared import parse_shared, shared_power_kw
 from grid_model.households.thermal import SOLAR_APERTURE_M2_PER_M2, Fridge, Room, WaterTank
 from grid_model.load_result import LoadResult
 from grid_model.weather import Weather
@@ -27,14 +28,18 @@ from scenarios.errors import InputError
 from scenarios.site import Consumer
 
 #: Power factor of each appliance (motors 0.8-0.9, resistive 1.0, electronics 0.9).
-POWER_FACTOR = {"lighting": 0.95, "electronics": 0.9, "cooking": 1.0, "kettle": 1.0, "microwave": 0.9,
-                "fridge": 0.85, "space_heating": 1.0, "ac": 0.85, "water_heater": 1.0}
+POWER_FACTOR = {"lighting": 0.95, "electronics": 0.9, "cooking": 1.0, "small_appliances": 1.0, "kettle": 1.0,
+                "microwave": 0.9,
+                "fridge": 0.85, "space_heating": 1.0, "ac": 0.85, "water_heater": 1.0, "shared": 0.85}
 #: Socket class of each appliance (DOMAIN.md, DR/DLM section).
-APPLIANCE_CLASS = {"lighting": "RED", "electronics": "RED", "cooking": "RED", "kettle": "YELLOW",
+APPLIANCE_CLASS = {"lighting": "RED", "electronics": "RED", "cooking": "RED", "small_appliances": "RED", "kettle": "YELLOW",
                    "microwave": "YELLOW", "fridge": "YELLOW", "space_heating": "YELLOW", "ac": "YELLOW",
-                   "water_heater": "GREEN", "washing_machine": "GREEN", "dishwasher": "GREEN", "ev": "GREEN"}
+                   "water_heater": "GREEN", "washing_machine": "GREEN", "dishwasher": "GREEN", "ev": "GREEN",
+                   "shared": "RED"}
 #: Heat each active occupant gives off, kW.
 PERSON_GAIN_KW = 0.1
+#: Phase-to-neutral voltage the breaker limit is converted to power with, V.
+BREAKER_VOLTAGE_V = 230.0
 #: Room-temperature comfort is not judged while the heating warms up after the night setback.
 WARMUP_WINDOW_MIN = (360, 480)
 _TAN = {k: float(np.tan(np.arccos(v))) for k, v in POWER_FACTOR.items()}
@@ -67,6 +72,7 @@ class HouseholdFleet:
 
     def __init__(self, consumers: list[Consumer], cfg: HouseholdConfig, weather: Weather, seed: int,
                  minutes: int = 1440, record_appliances: bool = False) -> None:
+        cfg = cfg.resolved()
         cfg.validate()
         if weather.minutes < minutes:
             raise InputError(f"weather ({weather.source}): covers {weather.minutes} minutes, {minutes} needed")
@@ -75,14 +81,27 @@ class HouseholdFleet:
         n = self.n = len(consumers)
         streams = st.HomeStreams(self.consumer_ids, seed)
         hp = self.homes = draw_homes(consumers, cfg, streams)
+        #: Shared equipment of an entrance (lift, lighting, pumps) instead of a home.
+        self.shared = np.array([c.kind == "shared" for c in consumers], dtype=bool)
+        if self.shared.any():
+            _no_home(hp, self.shared)
         occ_u = streams.rows(st.OCCUPANCY, lambda r: r.random((MAX_OCCUPANTS, minutes + 1), dtype=np.float32))
-        self.active = active_occupancy(hp.occupants, hp.routine_shift_min, occ_u.reshape(n, MAX_OCCUPANTS, -1))
+        profile = ACTIVE_PROFILE_WEEKEND if cfg.day_type == "weekend" else ACTIVE_PROFILE
+        self.active = active_occupancy(hp.occupants, hp.routine_shift_min, occ_u.reshape(n, MAX_OCCUPANTS, -1), profile)
         del occ_u
         irr = weather.irradiance_w_m2[:minutes]
-        self.events = build_schedules(streams, cfg, hp.occupants, self.active, irr, hp.has_washer, hp.has_dishwasher)
+        self.events = build_schedules(streams, cfg, hp.occupants, self.active, irr, hp.has_washer, hp.has_dishwasher,
+                                      hp.has_electric_cooking)
         ev = self.events
-        self.red_p = ev.lighting_kw + ev.electronics_kw + ev.cooking_kw
-        self.red_q = (ev.lighting_kw * _TAN["lighting"] + ev.electronics_kw * _TAN["electronics"])
+        ev.electronics_kw[self.shared] = 0.0
+        self.shared_kw = np.zeros((n, minutes), dtype=np.float32)
+        for i in np.flatnonzero(self.shared):
+            floors, flats = parse_shared(consumers[i].profile, consumers[i].consumer_id)
+            u = streams.rng(int(i), st.SHARED).random(minutes)
+            self.shared_kw[i] = shared_power_kw(floors, flats, u, weather.temp_c[:minutes], weather.irradiance_w_m2[:minutes])
+        self.red_p = ev.lighting_kw + ev.electronics_kw + ev.cooking_kw + ev.small_appliance_kw + self.shared_kw
+        self.red_q = (ev.lighting_kw * _TAN["lighting"] + ev.electronics_kw * _TAN["electronics"]
+                      + self.shared_kw * _TAN["shared"])
         self.pv_kw = pv_power_kw(cfg, hp.has_pv, hp.pv_size, hp.pv_orientation, irr)
         init = streams.rows(st.THERMAL_INIT, lambda r: r.random(4)).reshape(n, 4)
         fr_low = cfg.fridge_setpoint_c - cfg.fridge_deadband_c / 2
@@ -102,6 +121,15 @@ class HouseholdFleet:
         self.washer = CycleBank(WASHING_P_KW, WASHING_Q_KVAR, hp.washer_scale)
         self.dishwasher = CycleBank(DISHWASHER_P_KW, DISHWASHER_Q_KVAR, hp.dishwasher_scale)
         self.ev = EVBank(streams, cfg, hp.has_ev, minutes)
+        phases = np.array([3.0 if c.phase == "ABC" else 1.0 for c in consumers])
+        if cfg.ev_single_phase_max_kw:
+            # Installers put large chargers on three phases; single-phase ones stay small (16 A).
+            self.ev.kw = np.where(phases == 1.0, np.minimum(self.ev.kw, cfg.ev_single_phase_max_kw), self.ev.kw)
+        #: Largest power each home may draw before its breaker trips, kW (inf: no limit).
+        self.breaker_kw = (np.full(n, np.inf) if not cfg.breaker_a
+                           else cfg.breaker_a * BREAKER_VOLTAGE_V * phases / 1000.0)
+        self._green_peak_kw = (self.tank.kw, WASHING_P_KW.max() * hp.washer_scale,
+                               DISHWASHER_P_KW.max() * hp.dishwasher_scale, self.ev.kw)
         self.minute = 0
         self._lost_kwh = np.zeros(n)
         self.deferred_kwh = np.zeros(n)
@@ -165,10 +193,15 @@ class HouseholdFleet:
                                     float(self.weather.irradiance_w_m2[t]), gains)
         self.yellow_kw[:, 0], self.yellow_kw[:, 1], self.yellow_kw[:, 2], self.yellow_kw[:, 3] = (
             heater + ac, fridge, kettle, micro)
-        tank = self.tank.step(green, ev.hot_water_l_per_min[:, t])
-        wp, wq, wd = self.washer.step(ev.washing_requests[:, t], green)
-        dp, dq, dd = self.dishwasher.step(ev.dishwasher_requests[:, t], green)
-        ep, eq, ed = self.ev.step(t, green)
+        # Breaker limit: a deferrable load waits while starting it would trip the flat's breaker.
+        room = self.breaker_kw - (self.red_p[:, t] + kettle + micro + fridge + heater + ac)
+        tank = self.tank.step(green & (self._green_peak_kw[0] <= room), ev.hot_water_l_per_min[:, t])
+        room = room - tank
+        wp, wq, wd = self.washer.step(ev.washing_requests[:, t], green & (self._green_peak_kw[1] <= room))
+        room = room - wp
+        dp, dq, dd = self.dishwasher.step(ev.dishwasher_requests[:, t], green & (self._green_peak_kw[2] <= room))
+        room = room - dp
+        ep, eq, ed = self.ev.step(t, green & (self._green_peak_kw[3] <= room))
         self.deferred_kwh += wd + dd + ed
         self.deferrable_served_kwh += (wp + dp + ep) / 60.0
         self._count_comfort(t, heat_sp)
@@ -182,9 +215,9 @@ class HouseholdFleet:
             self.p_kw_by_class[cls][:, t] = val
         if self.p_kw_by_appliance:
             parts = {"lighting": ev.lighting_kw[:, t], "electronics": ev.electronics_kw[:, t],
-                     "cooking": ev.cooking_kw[:, t], "kettle": kettle, "microwave": micro, "fridge": fridge,
+                     "cooking": ev.cooking_kw[:, t], "small_appliances": ev.small_appliance_kw[:, t], "kettle": kettle, "microwave": micro, "fridge": fridge,
                      "space_heating": heater, "ac": ac, "water_heater": tank, "washing_machine": wp,
-                     "dishwasher": dp, "ev": ep}
+                     "dishwasher": dp, "ev": ep, "shared": self.shared_kw[:, t]}
             for name, val in parts.items():
                 self.p_kw_by_appliance[name][:, t] = val
         self.minute += 1
@@ -219,6 +252,15 @@ class HouseholdFleet:
             p_kw_by_class={c: a[:, :t].copy() for c, a in self.p_kw_by_class.items()},
             pv_kw=self.pv_kw[:, :t].copy() if self.homes.has_pv.any() else None,
             p_kw_by_appliance={a: v[:, :t].copy() for a, v in self.p_kw_by_appliance.items()})
+
+
+def _no_home(hp, shared: np.ndarray) -> None:
+    """Removes every home appliance from the shared-equipment rows."""
+    hp.occupants[shared] = 0
+    for name in ("has_water_heater", "has_space_heating", "has_ac", "has_ev", "has_pv", "has_washer",
+                 "has_dishwasher", "has_electric_cooking"):
+        getattr(hp, name)[shared] = False
+    hp.fridge_kw[shared] = 0.0
 
 
 def simulate_households(consumers: list[Consumer], cfg: HouseholdConfig, weather: Weather, seed: int,

@@ -23,7 +23,7 @@ class HomeParams:
         floor_area_m2: Floor area.
         routine_shift_min: Delay of the home's daily routine, minutes.
         has_water_heater, has_space_heating, has_ac, has_ev, has_pv,
-        has_washer, has_dishwasher: Ownership flags.
+        has_washer, has_dishwasher, has_electric_cooking: Ownership flags.
         fridge_kw, fridge_tau_min, fridge_cool_c_per_min: Fridge model.
         tank_l, tank_ua_w_per_k, tank_setpoint_c: Water-heater tank.
         h_kw_per_k, c_kwh_per_k: Building heat-loss coefficient and capacity.
@@ -42,6 +42,7 @@ class HomeParams:
     has_pv: np.ndarray
     has_washer: np.ndarray
     has_dishwasher: np.ndarray
+    has_electric_cooking: np.ndarray
     fridge_kw: np.ndarray
     fridge_tau_min: np.ndarray
     fridge_cool_c_per_min: np.ndarray
@@ -83,6 +84,7 @@ def draw_homes(consumers: list[Consumer], cfg: HouseholdConfig, streams: st.Home
         has_pv=u[:, 5] < cfg.share_pv,
         has_washer=u[:, 6] < cfg.share_washing_machine,
         has_dishwasher=u[:, 7] < cfg.share_dishwasher,
+        has_electric_cooking=u[:, 22] < cfg.share_electric_cooking,
         fridge_kw=cfg.fridge_compressor_kw * spread(8, 0.2),
         fridge_tau_min=270.0 * spread(9, 0.15),
         fridge_cool_c_per_min=0.16 * spread(10, 0.1),

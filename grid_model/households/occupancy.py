@@ -25,6 +25,13 @@ ACTIVE_PROFILE = np.array([
     0.06, 0.03, 0.02, 0.02, 0.02, 0.05, 0.22, 0.55, 0.55, 0.46, 0.44, 0.44,
     0.46, 0.45, 0.43, 0.45, 0.50, 0.62, 0.70, 0.72, 0.70, 0.64, 0.45, 0.18])
 
+#: Weekend and holiday profile: later rising, more of the day at home. An
+#: assumed shape (later morning, flatter midday) in the spirit of the CREST
+#: weekend curves, not fitted to a time-use survey.
+ACTIVE_PROFILE_WEEKEND = np.array([
+    0.10, 0.05, 0.03, 0.02, 0.02, 0.03, 0.07, 0.22, 0.45, 0.58, 0.60, 0.60,
+    0.60, 0.58, 0.55, 0.55, 0.58, 0.64, 0.70, 0.72, 0.70, 0.66, 0.52, 0.25])
+
 #: Time-of-day weights of appliance activities (relative, by hour 0..23).
 ACTIVITY_PROFILES: dict[str, np.ndarray] = {
     "kettle": np.array([0.2, 0.1, 0, 0, 0, 0.2, 1.0, 2.2, 2.0, 1.4, 1.2, 1.2,
@@ -69,7 +76,8 @@ def hourly_to_minutes(hourly: np.ndarray, minutes: int, shift_min: np.ndarray | 
     return hourly[lo % 24] * (1.0 - frac) + hourly[(lo + 1) % 24] * frac
 
 
-def active_occupancy(occupants: np.ndarray, shift_min: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+def active_occupancy(occupants: np.ndarray, shift_min: np.ndarray, uniforms: np.ndarray,
+                     profile: np.ndarray = ACTIVE_PROFILE) -> np.ndarray:
     """Simulates the number of active occupants of each home per minute.
 
     Args:
@@ -77,13 +85,14 @@ def active_occupancy(occupants: np.ndarray, shift_min: np.ndarray, uniforms: np.
         shift_min: Per-home delay of the daily routine, minutes, shape (n,).
         uniforms: Uniform draws, shape (n, MAX_OCCUPANTS, T + 1); the first
             slice sets the initial state.
+        profile: Hourly active-occupancy probability (weekday or weekend).
 
     Returns:
         Active occupants, int array (n, T).
     """
     n, k, t1 = uniforms.shape
     minutes = t1 - 1
-    p = np.clip(hourly_to_minutes(ACTIVE_PROFILE, minutes, shift_min), 0.01, 0.95)
+    p = np.clip(hourly_to_minutes(profile, minutes, shift_min), 0.01, 0.95)
     b = 1.0 / ACTIVE_SOJOURN_MIN
     a = np.minimum(b * p / (1.0 - p), 1.0)
     exists = np.arange(k)[None, :] < np.minimum(occupants, k)[:, None]

@@ -19,6 +19,7 @@ from scenarios.errors import InputError
 #: Component numbers (stable: changing one changes every result).
 OCCUPANCY, LIGHTING, ELECTRONICS, COOKING, KETTLE, MICROWAVE = 1, 2, 3, 4, 5, 6
 HOT_WATER, WASHING, DISHWASHER, ATTRIBUTES, EV, THERMAL_INIT = 7, 8, 9, 10, 11, 12
+SMALL_APPLIANCES, SHARED = 13, 14
 
 
 def _id_words(consumer_id: str) -> tuple[int, int]:

@@ -16,7 +16,23 @@ from __future__ import annotations
 from hil.codec.records import (
     ALL_CHANNELS,
     CLASS_GREEN,
+    CLASS_RED,
     CLASS_YELLOW,
+    NO_BATTERY,
+    NO_RSSI,
+    POWER_BATTERY,
+    POWER_MAINS,
+    POWER_SOLAR,
+    READ_RELAY,
+    READ_STATUS,
+    STATUS_BATTERY_LOW,
+    STATUS_MAGNET,
+    STATUS_NO_ROUTE,
+    STATUS_PULSE_LINE_FAULT,
+    ReadRelayReply,
+    ReadRelayRequest,
+    ReadStatusReply,
+    ReadStatusRequest,
     EVENT_BATTERY_LOW,
     EVENT_MAGNET,
     EVENT_PULSE_LINE_OPEN,
@@ -66,6 +82,30 @@ from hil.codec.records import (
 from hil.codec.frame import REPLY_BIT, ProtocolError
 
 __all__ = [
+    "CLASS_RED",
+    "NO_BATTERY",
+    "NO_RSSI",
+    "POWER_BATTERY",
+    "POWER_MAINS",
+    "POWER_SOLAR",
+    "READ_RELAY",
+    "READ_STATUS",
+    "STATUS_BATTERY_LOW",
+    "STATUS_MAGNET",
+    "STATUS_NO_ROUTE",
+    "STATUS_PULSE_LINE_FAULT",
+    "ReadRelayReply",
+    "ReadRelayRequest",
+    "ReadStatusReply",
+    "ReadStatusRequest",
+    "pack_read_status_request",
+    "pack_read_status_reply",
+    "unpack_read_status_request",
+    "unpack_read_status_reply",
+    "pack_read_relay_request",
+    "pack_read_relay_reply",
+    "unpack_read_relay_request",
+    "unpack_read_relay_reply",
     "ALL_CHANNELS",
     "CLASS_GREEN",
     "CLASS_YELLOW",
@@ -173,6 +213,8 @@ COMMAND_NAMES: dict[int, str] = {
     RELAY: "RELAY",
     GROUP_SHED: "GROUP_SHED",
     SET_PULSE_WEIGHT: "SET_PULSE_WEIGHT",
+    READ_STATUS: "READ_STATUS",
+    READ_RELAY: "READ_RELAY",
 }
 
 #: Request record class for each command code.
@@ -187,6 +229,8 @@ REQUESTS: dict[int, type] = {
     RELAY: RelayRequest,
     GROUP_SHED: GroupShedRequest,
     SET_PULSE_WEIGHT: SetPulseWeightRequest,
+    READ_STATUS: ReadStatusRequest,
+    READ_RELAY: ReadRelayRequest,
 }
 
 #: ACK-data record class for each command code (without the reply bit).
@@ -201,6 +245,8 @@ REPLIES: dict[int, type] = {
     RELAY: RelayReply,
     GROUP_SHED: GroupShedReply,
     SET_PULSE_WEIGHT: SetPulseWeightReply,
+    READ_STATUS: ReadStatusReply,
+    READ_RELAY: ReadRelayReply,
 }
 
 
@@ -291,3 +337,11 @@ pack_set_pulse_weight_request = SetPulseWeightRequest.pack
 unpack_set_pulse_weight_request = SetPulseWeightRequest.unpack
 pack_set_pulse_weight_reply = SetPulseWeightReply.pack
 unpack_set_pulse_weight_reply = SetPulseWeightReply.unpack
+pack_read_status_request = ReadStatusRequest.pack
+unpack_read_status_request = ReadStatusRequest.unpack
+pack_read_status_reply = ReadStatusReply.pack
+unpack_read_status_reply = ReadStatusReply.unpack
+pack_read_relay_request = ReadRelayRequest.pack
+unpack_read_relay_request = ReadRelayRequest.unpack
+pack_read_relay_reply = ReadRelayReply.pack
+unpack_read_relay_reply = ReadRelayReply.unpack

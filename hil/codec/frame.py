@@ -24,6 +24,7 @@ __all__ = [
     "NAK_BUSY",
     "NAK_CRC",
     "NAK_NOT_SUPPORTED",
+    "NAK_SEQ_REUSED",
     "NAK_UNKNOWN_ADDRESS",
     "NAK_UNKNOWN_COMMAND",
     "NAK_UNREACHABLE",
@@ -56,6 +57,7 @@ NAK_UNKNOWN_ADDRESS = 0x04
 NAK_BUSY = 0x05
 NAK_UNREACHABLE = 0x06
 NAK_NOT_SUPPORTED = 0x07
+NAK_SEQ_REUSED = 0x08  # v1.1: (address, seq) of a cached reply with another command or payload
 
 STATUS_NAMES = {
     ACK: "ACK",
@@ -66,6 +68,7 @@ STATUS_NAMES = {
     NAK_BUSY: "NAK_BUSY",
     NAK_UNREACHABLE: "NAK_UNREACHABLE",
     NAK_NOT_SUPPORTED: "NAK_NOT_SUPPORTED",
+    NAK_SEQ_REUSED: "NAK_SEQ_REUSED",
 }
 
 

@@ -23,6 +23,8 @@ SET_THRESHOLD = 0x07
 RELAY = 0x08
 GROUP_SHED = 0x09
 SET_PULSE_WEIGHT = 0x0A
+READ_STATUS = 0x0B  # v1.1
+READ_RELAY = 0x0C  # v1.1
 
 ALL_CHANNELS = 0xFF  # READ_COUNTERS channel: every channel
 KIND_J100UC = 0
@@ -34,6 +36,11 @@ EVENT_BATTERY_LOW = 4
 EVENT_REBOOT = 5
 CLASS_YELLOW = 0x01  # GROUP_SHED classes bit mask
 CLASS_GREEN = 0x02
+CLASS_RED = 0x00  # READ_RELAY socket_class: never shed (not a GROUP_SHED bit)
+POWER_BATTERY, POWER_MAINS, POWER_SOLAR = 0, 1, 2  # READ_STATUS power
+NO_BATTERY = 0xFF  # READ_STATUS battery_pct of a device without a battery
+NO_RSSI = -128  # READ_STATUS rssi_dbm when there is no parent link
+STATUS_BATTERY_LOW, STATUS_PULSE_LINE_FAULT, STATUS_MAGNET, STATUS_NO_ROUTE = 0x01, 0x02, 0x04, 0x08  # flags
 
 MAX_PROFILE_HOURS = 120
 MAX_NETWORK_ENTRIES = 60
@@ -293,3 +300,65 @@ class SetPulseWeightReply(_Fixed):
     _STRUCT: ClassVar[struct.Struct] = struct.Struct(">BH")
     channel: int
     pulse_weight: int
+
+
+@dataclass(frozen=True)
+class ReadStatusRequest(_Fixed):
+    """READ_STATUS request (v1.1): empty payload."""
+
+    COMMAND: ClassVar[int] = READ_STATUS
+
+
+@dataclass(frozen=True)
+class ReadStatusReply(_Fixed):
+    """READ_STATUS ACK (v1.1): power, battery and radio status of the concentrator or a module.
+
+    ``kind`` (u8), ``power`` (u8: ``POWER_*``), ``supply_mv`` (u16: battery
+    terminal voltage, or the supply rail of a mains device), ``battery_pct``
+    (u8 0..100, ``NO_BATTERY``), ``flags`` (u8: ``STATUS_*`` bits),
+    ``rssi_dbm`` (i8, ``NO_RSSI``), ``hops`` (u8, 255 no route), ``parent``
+    (u16), ``uptime_s`` (u32), ``last_heard_unix_s`` (u32).
+    """
+
+    COMMAND: ClassVar[int] = READ_STATUS
+    _STRUCT: ClassVar[struct.Struct] = struct.Struct(">BBHBBbBHII")
+    _MASKS: ClassVar[dict[str, int]] = {
+        "flags": STATUS_BATTERY_LOW | STATUS_PULSE_LINE_FAULT | STATUS_MAGNET | STATUS_NO_ROUTE}
+    kind: int
+    power: int
+    supply_mv: int
+    battery_pct: int
+    flags: int
+    rssi_dbm: int
+    hops: int
+    parent: int
+    uptime_s: int
+    last_heard_unix_s: int
+
+
+@dataclass(frozen=True)
+class ReadRelayRequest(_Fixed):
+    """READ_RELAY request (v1.1): empty payload."""
+
+    COMMAND: ClassVar[int] = READ_RELAY
+
+
+@dataclass(frozen=True)
+class ReadRelayReply(_Fixed):
+    """READ_RELAY ACK (v1.1): a module's AD220 relay.
+
+    ``fitted`` (u8 0/1), ``on`` (u8 0/1), ``switched_unix_ms`` (u64, 0 never
+    switched), ``socket_class`` (u8: ``CLASS_RED`` 0, ``CLASS_YELLOW`` 1,
+    ``CLASS_GREEN`` 2), ``group`` (u8, 1..255), ``pending`` (u8 0/1: a
+    GROUP_SHED switch is on its way).
+    """
+
+    COMMAND: ClassVar[int] = READ_RELAY
+    _STRUCT: ClassVar[struct.Struct] = struct.Struct(">BBQBBB")
+    _FLAGS: ClassVar[tuple[str, ...]] = ("fitted", "on", "pending")
+    fitted: bool
+    on: bool
+    switched_unix_ms: int
+    socket_class: int
+    group: int
+    pending: bool

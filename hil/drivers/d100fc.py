@@ -54,3 +54,11 @@ class D100FC(CommandDriver):
     def set_pulse_weight(self, channel: int, pulse_weight: int) -> c.SetPulseWeightReply:
         """SET_PULSE_WEIGHT: returns the channel and the weight now in force."""
         return self.call(SELF, c.SetPulseWeightRequest(channel, pulse_weight))
+
+    def read_status(self) -> c.ReadStatusReply:
+        """READ_STATUS (v1.1): battery, supply voltage and radio status."""
+        return self.call(SELF, c.ReadStatusRequest())
+
+    def read_relay(self) -> c.ReadRelayReply:
+        """READ_RELAY (v1.1): relay state, socket class and group."""
+        return self.call(SELF, c.ReadRelayRequest())

@@ -145,3 +145,37 @@ class J100UC(CommandDriver):
     def set_pulse_weight(self, module: int, channel: int, pulse_weight: int) -> c.SetPulseWeightReply:
         """SET_PULSE_WEIGHT: returns the channel and the weight now in force (pulses per unit)."""
         return self.call(module, c.SetPulseWeightRequest(channel, pulse_weight))
+
+    def read_status(self, module: int = 0) -> c.ReadStatusReply:
+        """READ_STATUS (v1.1): power, battery and radio status of the concentrator (0) or a module.
+
+        Answered from the concentrator's table, also for a module without a
+        route (``flags & STATUS_NO_ROUTE``), so failing modules can be found.
+        """
+        return self.call(module, c.ReadStatusRequest())
+
+    def read_relay(self, module: int) -> c.ReadRelayReply:
+        """READ_RELAY (v1.1): a module's relay state, socket class, group and a pending shed."""
+        return self.call(module, c.ReadRelayRequest())
+
+    def failing_modules(self) -> list[tuple[int, c.ReadStatusReply]]:
+        """Every module whose status flags a low battery, a pulse-line fault, a magnet or no route."""
+        out = []
+        for entry in self.network_table():
+            status = self.read_status(entry.index)
+            if status.flags:
+                out.append((entry.index, status))
+        return out
+
+    def protocol_version(self) -> str:
+        """``"1.1"`` if the device answers READ_STATUS, ``"1.0"`` if it NAKs it as an unknown command."""
+        from hil.codec.frame import NAK_UNKNOWN_COMMAND
+        from hil.errors import Nak
+
+        try:
+            self.read_status(0)
+        except Nak as exc:
+            if exc.status == NAK_UNKNOWN_COMMAND:
+                return "1.0"
+            raise
+        return "1.1"

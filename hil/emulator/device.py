@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hil.codec import commands as c
 from hil.codec.commands import unpack_request
-from hil.codec.frame import (ACK, BROADCAST, CONCENTRATOR, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED,
+from hil.codec.frame import (ACK, BROADCAST, CONCENTRATOR, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_SEQ_REUSED,
                              NAK_UNKNOWN_ADDRESS, NAK_UNKNOWN_COMMAND, NAK_UNREACHABLE, Frame, ProtocolError)
 from hil.emulator import model as m
-from hil.emulator.handlers import HANDLERS, BadPayload
+from hil.emulator.handlers import FROM_TABLE, HANDLERS, BadPayload, check
 from twin.control.latency import LatencyModel, fixed_latency
 
 
@@ -54,13 +55,16 @@ class Device:
         clock: Time base (default a frozen :class:`EmuClock` at the default start).
         latency: Broadcast delay model (default ``fixed_latency(35.0)``).
         seed: Seed of the load model and latency draws.
-        cache_size: Replies kept for retries.
+        cache_size: Replies kept for retries (the last ``cache_size`` requests executed).
+        history_h: Hours the modules were already counting before the clock's start
+            (their profiles hold those hours, the counters include them).
     """
 
-    FIRMWARE = ("J100UC-EMU-1.0", "D100FC-EMU-1.0")
+    FIRMWARE = ("J100UC-EMU-1.1", "D100FC-EMU-1.1")
 
     def __init__(self, site, concentrator_id: str, modules: list[m.ModuleState], clock: m.EmuClock | None = None,
-                 latency: LatencyModel | None = None, seed: int = 0, cache_size: int = 256) -> None:
+                 latency: LatencyModel | None = None, seed: int = 0, cache_size: int = 256,
+                 history_h: int = 0) -> None:
         self.site, self.concentrator_id, self.modules = site, concentrator_id, modules
         self.clock = clock or m.EmuClock()
         self.latency = latency or fixed_latency(35.0)
@@ -78,6 +82,9 @@ class Device:
         self._pending: list[tuple[int, int, bool, ShedRecord]] = []   # (clock ms, index, on, record)
         self._rates: dict[int, np.ndarray] = {}
         self._out_of_range: dict[int, str] = {}
+        self._lost_at: dict[int, int] = {}          # module -> device s it was last heard (out of range)
+        self._boot_ms = self._tau                    # clock ms of the last (re)boot
+        self._start_ms = self._tau
         supply_of = {}
         for mod in modules:
             for ch in mod.channels:
@@ -85,13 +92,17 @@ class Device:
                 if meter.kind == m.MeterKind.ELECTRICITY and meter.consumer_id in self.load.consumer_index:
                     supply_of[self.load.consumer_index[meter.consumer_id]] = mod
         self._supply_of = supply_of
+        if history_h > 0:                            # installed earlier: count through the past hours
+            self._tau -= int(history_h) * 3_600_000
+            self.sync()
 
     @classmethod
     def from_site(cls, site, seed: int = 0, *, concentrator_id: str | None = None, clock: m.EmuClock | None = None,
-                  latency: LatencyModel | None = None, mesh_cfg=None, groups: int = 2) -> "Device":
+                  latency: LatencyModel | None = None, mesh_cfg=None, groups: int = 2,
+                  history_h: int = 0) -> "Device":
         """Builds the device of one concentrator of ``site`` (mesh formed with ``seed``)."""
         cid, rows = m.network_rows(site, seed, concentrator_id, mesh_cfg)
-        return cls(site, cid, m.build_modules(site, rows, seed, groups), clock, latency, seed)
+        return cls(site, cid, m.build_modules(site, rows, seed, groups), clock, latency, seed, history_h=history_h)
 
     # -- time ------------------------------------------------------------------------------------
     def unix_ms(self) -> int:
@@ -141,6 +152,11 @@ class Device:
                 n = math.floor(acc)
                 ch.frac = acc - n
                 ch.pulses += n
+                if key not in ch.profile:
+                    ch.profile.pop(key - m.PROFILE_HOURS_KEPT * 3600, None)
+                    if len(ch.profile) >= m.PROFILE_HOURS_KEPT:      # clock jumped: drop the oldest
+                        for old in sorted(ch.profile)[: len(ch.profile) - m.PROFILE_HOURS_KEPT + 1]:
+                            del ch.profile[old]
                 ch.profile[key] = ch.profile.get(key, 0) + n
                 k += 1
 
@@ -165,7 +181,7 @@ class Device:
         """Floods a shed/restore: each target module switches after its drawn delay; returns modules reached."""
         with self._lock:
             now = self._tau + self._offset
-            targets = [mod for mod in self.modules
+            targets = [mod for mod in self.modules   # RED sockets (class 0) never match a class bit
                        if group in (0, mod.group) and mod.socket_class & classes]
             hops = np.array([mod.hops if self.reachable(mod.index) else -1 for mod in targets], dtype=np.int64)
             delays = self.latency.sample(hops, self._rng) if targets else np.zeros(0)
@@ -193,6 +209,10 @@ class Device:
             log = self.events if address == CONCENTRATOR else self.modules[address - 1].events
             ev = m.Event(len(log), self.unix_ms() // 1000, int(code))
             log.append(ev)
+            flag = {m.EV_MAGNET: c.STATUS_MAGNET, m.EV_LINE_OPEN: c.STATUS_PULSE_LINE_FAULT,
+                    m.EV_LINE_SHORT: c.STATUS_PULSE_LINE_FAULT, m.EV_BATTERY_LOW: c.STATUS_BATTERY_LOW}.get(int(code))
+            if flag and address != CONCENTRATOR:
+                self.modules[address - 1].flags |= flag
             return ev
 
     def reboot(self) -> None:
@@ -200,6 +220,7 @@ class Device:
         with self._lock:
             self.sync()
             self._cache.clear()
+            self._boot_ms = self._tau
             self.stats["reboots"] += 1
             self.log_event(CONCENTRATOR, m.EV_REBOOT)
 
@@ -207,8 +228,10 @@ class Device:
         """Takes a module out of radio range: ``"nak"`` (NAK 0x06), ``"silent"`` (no answer) or None."""
         if mode is None:
             self._out_of_range.pop(index, None)
+            self._lost_at.pop(index, None)
         elif mode in ("nak", "silent"):
             self._out_of_range[index] = mode
+            self._lost_at.setdefault(index, self.unix_ms() // 1000)
         else:
             raise ValueError(f"out-of-range mode {mode!r} (nak, silent or None)")
 
@@ -216,30 +239,66 @@ class Device:
         """Whether the module has a mesh route and is not out of range."""
         return self.modules[index - 1].routed and index not in self._out_of_range
 
+    def shed_pending(self, index: int) -> bool:
+        """Whether a GROUP_SHED switch is still on its way to module ``index``."""
+        with self._lock:
+            return any(p[1] == index for p in self._pending)
+
+    def battery_pct(self, index: int) -> float:
+        """Charge left in module ``index``'s battery now, % (drains at its mean current)."""
+        mod = self.modules[index - 1]
+        hours = (self._tau - self._start_ms) / 3_600_000.0
+        return max(0.0, mod.battery_pct0 - mod.drain_pct_per_h * hours)
+
+    def status(self, address: int) -> c.ReadStatusReply:
+        """READ_STATUS of the concentrator (0) or a module, from the concentrator's table."""
+        with self._lock:
+            now_s = self.unix_ms() // 1000
+            uptime = max(0, (self._tau - self._boot_ms) // 1000)
+            if address == CONCENTRATOR:
+                return c.ReadStatusReply(c.KIND_J100UC, c.POWER_MAINS, 5000, c.NO_BATTERY, 0, c.NO_RSSI, 0, 0,
+                                         uptime & 0xFFFFFFFF, now_s & 0xFFFFFFFF)
+            mod = self.modules[address - 1]
+            pct = self.battery_pct(address)
+            flags = mod.flags | (c.STATUS_BATTERY_LOW if pct < m.BATTERY_LOW_PCT else 0)
+            routed = self.reachable(address)
+            if not routed:
+                flags |= c.STATUS_NO_ROUTE
+            heard = now_s if routed else self._lost_at.get(address, 0)
+            module_up = max(0, (self._tau - self._start_ms) // 1000)   # emulated modules never reboot
+            return c.ReadStatusReply(c.KIND_D100FC, c.POWER_BATTERY, m.battery_mv(pct), int(round(pct)), flags,
+                                     mod.rssi_dbm if routed else c.NO_RSSI, mod.hops if routed else 255,
+                                     mod.parent, module_up & 0xFFFFFFFF, heard & 0xFFFFFFFF)
+
     # -- frames -----------------------------------------------------------------------------------
     def handle(self, frame: Frame) -> Frame | None:
         """Executes one request and returns its reply (None: no answer).
 
-        A request with the (address, seq) of a cached reply and the same
-        command and payload is a retry: the cached reply is returned and
-        nothing runs again. Replies (bit 7 set) are ignored.
+        A request with the (address, seq), command and payload of a cached
+        reply is a retry: the cached reply is returned as it was and nothing
+        runs again. The same (address, seq) with another command or payload
+        is not run either: it gets NAK_SEQ_REUSED (not cached; protocol
+        v1.1). The cache holds the replies to the last ``cache_size``
+        requests executed, NAKs included. Replies (bit 7 set) are ignored.
         """
         if frame.is_reply:
             return None
-        key, what = (frame.address, frame.seq), (frame.command, frame.payload)
+        key = (frame.address, frame.seq)
         with self._lock:
             hit = self._cache.get(key)
-            if hit is not None and hit[0] == what:
+            if hit is not None:
+                (command, payload), reply = hit
+                if (command, payload) != (frame.command, frame.payload):
+                    self.stats["seq_reused"] = self.stats.get("seq_reused", 0) + 1
+                    return frame.reply(NAK_SEQ_REUSED)
                 self.stats["cache_hits"] += 1
-                self._cache.move_to_end(key)
-                return hit[1]
+                return reply
             if self._out_of_range.get(frame.address) == "silent":
                 return None
             self.sync()
             reply = self._execute(frame)
             self.stats["executed"] += 1
-            self._cache[key] = (what, reply)
-            self._cache.move_to_end(key)
+            self._cache[key] = ((frame.command, frame.payload), reply)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return reply
@@ -255,10 +314,11 @@ class Device:
             return frame.reply(NAK_UNKNOWN_ADDRESS)
         if kind not in where:
             return frame.reply(NAK_NOT_SUPPORTED)
-        if kind == "m" and not self.reachable(a):
-            return frame.reply(NAK_UNREACHABLE)
         try:
-            record = fn(self, a, unpack_request(frame.command, frame.payload))
+            request = unpack_request(frame.command, frame.payload)
+            check(self, a, frame.command, request)
         except (ProtocolError, BadPayload):
             return frame.reply(NAK_BAD_PAYLOAD)
-        return frame.reply(ACK, record.pack())
+        if kind == "m" and frame.command not in FROM_TABLE and not self.reachable(a):
+            return frame.reply(NAK_UNREACHABLE)
+        return frame.reply(ACK, fn(self, a, request).pack())

@@ -1,24 +1,28 @@
 """Command handlers of the emulated J100UC: request record in, ACK record out.
 
-Each handler takes the :class:`~hil.emulator.device.Device`, the frame's
-address and the parsed request (:mod:`hil.codec.commands`) and returns the
-ACK reply record, or raises :class:`BadPayload` (NAK 0x03) for values the
-wire format accepts but the device does not. :data:`WHERE` says which
-addresses each command is for: ``c`` the concentrator (0x0000), ``m`` a
-module (0x0001..N), ``b`` broadcast (0xFFFF); other addresses get NAK 0x07.
-
-Semantics the protocol document leaves open, as emulated here:
+Each command has a checker and a handler. The checker takes the
+:class:`~hil.emulator.device.Device`, the frame's address and the parsed
+request (:mod:`hil.codec.commands`) and raises :class:`BadPayload` (NAK 0x03)
+for values the wire format accepts but the device does not; it changes
+nothing. The handler then runs the command and returns the ACK reply record.
+:data:`HANDLERS` says which addresses each command is for: ``c`` the
+concentrator (0x0000), ``m`` a module (0x0001..N), ``b`` broadcast (0xFFFF);
+other addresses get NAK 0x07. The semantics are those of protocol v1.1
+(``docs/serial-protocol.md``), e.g.:
 
 * TIME_SYNC sets the one clock of the subnet (modules follow the J100UC).
-* READ_PROFILE returns the recorded hours ``h`` with
-  ``floor(from / 3600) * 3600 <= h < to`` (the current hour included, still
-  counting), oldest first, at most 120; ``from > to`` is a bad payload.
+* READ_PROFILE returns the recorded hours ``h`` with ``from <= h < to``
+  (the current hour included, still counting), oldest first, at most 120;
+  ``from > to`` and channel 0xFF are bad payloads.
 * READ_EVENTS returns events with ``index >= since_index`` (indices count
   from 0 per log), at most 120; the concentrator's own log (reboots) is at
   address 0, each module's at its address.
 * READ_NETWORK returns modules with ``index >= start`` (at most 60);
   hops 255 means no route.
-* GROUP_SHED ``group`` 0 addresses every rotation group.
+* GROUP_SHED ``group`` 0 addresses every rotation group; ``classes`` 0 is a
+  bad payload; RED sockets are never shed.
+* READ_STATUS is answered from the concentrator's table, also for a module
+  without a route (flag ``STATUS_NO_ROUTE``).
 """
 
 from __future__ import annotations
@@ -35,13 +39,33 @@ class BadPayload(ValueError):
     """A well-formed request whose values the device rejects (NAK 0x03)."""
 
 
-def _channels(dev, address: int, channel: int) -> list[int]:
-    n = len(dev.modules[address - 1].channels)
-    if channel == c.ALL_CHANNELS:
-        return list(range(n))
-    if channel >= n:
+def _channel_count(dev, address: int) -> int:
+    return len(dev.modules[address - 1].channels)
+
+
+def _one_channel(dev, address: int, channel: int) -> None:
+    n = _channel_count(dev, address)
+    if channel >= n:  # 0xFF (all) included: these commands take exactly one channel
         raise BadPayload(f"channel {channel} of {n}")
-    return [channel]
+
+
+def check(dev, address: int, command: int, req) -> None:
+    """Rejects values the device cannot take (NAK 0x03), before anything runs.
+
+    Raises:
+        BadPayload: A channel the module does not have, a weight of 0,
+            ``from > to``, ``classes`` 0.
+    """
+    if command == c.READ_COUNTERS and req.channel != c.ALL_CHANNELS:
+        _one_channel(dev, address, req.channel)
+    elif command in (c.READ_PROFILE, c.SET_PULSE_WEIGHT):
+        _one_channel(dev, address, req.channel)
+        if command == c.READ_PROFILE and req.from_unix_s > req.to_unix_s:
+            raise BadPayload(f"from {req.from_unix_s} > to {req.to_unix_s}")
+        if command == c.SET_PULSE_WEIGHT and req.pulse_weight == 0:
+            raise BadPayload("pulse weight 0")
+    elif command == c.GROUP_SHED and req.classes == 0:
+        raise BadPayload("classes 0 sheds nothing")
 
 
 def identify(dev, address: int, req) -> c.IdentifyReply:
@@ -61,19 +85,15 @@ def time_sync(dev, address: int, req) -> c.TimeSyncReply:
 def read_counters(dev, address: int, req) -> c.ReadCountersReply:
     """READ_COUNTERS: one channel or all (0xFF), counter mod 2**32 and configured weight."""
     chans = dev.modules[address - 1].channels
+    which = range(len(chans)) if req.channel == c.ALL_CHANNELS else (req.channel,)
     return c.ReadCountersReply(tuple(
-        c.CounterReading(k, chans[k].pulses & 0xFFFFFFFF, chans[k].pulse_weight)
-        for k in _channels(dev, address, req.channel)))
+        c.CounterReading(k, chans[k].pulses & 0xFFFFFFFF, chans[k].pulse_weight) for k in which))
 
 
 def read_profile(dev, address: int, req) -> c.ReadProfileReply:
-    """READ_PROFILE: recorded hours of one channel in the window (see module doc)."""
-    if req.channel == c.ALL_CHANNELS or req.from_unix_s > req.to_unix_s:
-        raise BadPayload("one channel and from <= to")
-    (k,) = _channels(dev, address, req.channel)
-    profile = dev.modules[address - 1].channels[k].profile
-    lo = req.from_unix_s // 3600 * 3600
-    hours = sorted(h for h in profile if lo <= h < req.to_unix_s)[: c.MAX_PROFILE_HOURS]
+    """READ_PROFILE: recorded hours ``from <= h < to`` of one channel, oldest first, at most 120."""
+    profile = dev.modules[address - 1].channels[req.channel].profile
+    hours = sorted(h for h in profile if req.from_unix_s <= h < req.to_unix_s)[: c.MAX_PROFILE_HOURS]
     return c.ReadProfileReply(tuple(c.ProfileHour(h, profile[h] & 0xFFFFFFFF) for h in hours))
 
 
@@ -115,11 +135,20 @@ def group_shed(dev, address: int, req) -> c.GroupShedReply:
 
 def set_pulse_weight(dev, address: int, req) -> c.SetPulseWeightReply:
     """SET_PULSE_WEIGHT: the weight reported for a channel (the meter's pulses are unchanged)."""
-    (k,) = _channels(dev, address, req.channel)
-    if req.pulse_weight == 0:
-        raise BadPayload("pulse weight 0")
-    dev.modules[address - 1].channels[k].pulse_weight = req.pulse_weight
-    return c.SetPulseWeightReply(k, req.pulse_weight)
+    dev.modules[address - 1].channels[req.channel].pulse_weight = req.pulse_weight
+    return c.SetPulseWeightReply(req.channel, req.pulse_weight)
+
+
+def read_status(dev, address: int, req) -> c.ReadStatusReply:
+    """READ_STATUS: power, battery and radio status (see :meth:`Device.status`)."""
+    return dev.status(address)
+
+
+def read_relay(dev, address: int, req) -> c.ReadRelayReply:
+    """READ_RELAY: the module's relay state, class, group and whether a shed is on its way."""
+    mod = dev.modules[address - 1]
+    return c.ReadRelayReply(True, mod.relay_on, mod.relay_switched_unix_ms, mod.socket_class, mod.group,
+                            dev.shed_pending(address))
 
 
 #: Command code -> (addresses it is for, handler).
@@ -134,4 +163,9 @@ HANDLERS: dict[int, tuple[str, Callable]] = {
     c.RELAY: ("m", relay),
     c.GROUP_SHED: ("b", group_shed),
     c.SET_PULSE_WEIGHT: ("m", set_pulse_weight),
+    c.READ_STATUS: ("cm", read_status),
+    c.READ_RELAY: ("m", read_relay),
 }
+
+#: Commands the concentrator answers from its own table, even for a module without a route.
+FROM_TABLE = frozenset({c.READ_STATUS})

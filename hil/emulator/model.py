@@ -21,19 +21,24 @@ import numpy as np
 from analytics.synth import hourly_shapes
 from mesh_sim.city import run_site, split_site
 from mesh_sim.config import MeshConfig
+from mesh_sim.energy import HOURS_PER_YEAR
 from mesh_sim.linkstate import LinkState, radio_band
 from scenarios.site import MeterKind, Site
 
 #: Default emulated start time: 2024-01-01 00:00:00 UTC (on an hour boundary).
 DEFAULT_START_UNIX_S = 1_704_067_200
-#: Socket classes of the AD220 relays (bit values of GROUP_SHED ``classes``).
-YELLOW, GREEN = 1, 2
+#: Socket classes of the AD220 relays (bit values of GROUP_SHED ``classes``; RED is never shed).
+YELLOW, GREEN, RED = 1, 2, 0
 #: Share of a consumer's load behind a shed relay, per class.
-SHED_SHARE = {YELLOW: 0.25, GREEN: 0.15}
+SHED_SHARE = {YELLOW: 0.25, GREEN: 0.15, RED: 0.0}
 #: Group meters measure their consumers plus this share (network losses).
 GROUP_LOSS = 0.04
 #: Units per kWh of a consumer's electricity for non-electric meters (synthetic).
 UNITS_PER_KWH = {MeterKind.WATER: 0.02, MeterKind.GAS: 0.1, MeterKind.HEAT: 0.05}
+#: Battery share below which a module flags BATTERY_LOW, %.
+BATTERY_LOW_PCT = 10.0
+#: Hours of profile a channel keeps (62 days); older hours are dropped.
+PROFILE_HOURS_KEPT = 1488
 #: Event codes of READ_EVENTS.
 EV_MAGNET, EV_LINE_OPEN, EV_LINE_SHORT, EV_BATTERY_LOW, EV_REBOOT = 1, 2, 3, 4, 5
 
@@ -123,6 +128,22 @@ class ModuleState:
     relay_switched_unix_ms: int = 0
     threshold_w: int = 0
     events: list[Event] = field(default_factory=list)
+    battery_pct0: float = 100.0
+    drain_pct_per_h: float = 0.0
+    flags: int = 0
+
+
+def battery_mv(pct: float) -> int:
+    """Terminal voltage of a Li-SOCl2 cell (ER18505) at ``pct`` % charge left, mV.
+
+    The usual shape of a lithium-thionyl-chloride discharge: a flat plateau
+    (3.65 V full, 3.56 V at 10 % left) and a knee to 3.0 V at empty. A shape
+    for the emulator's status replies, not a calibrated cell model.
+    """
+    p = min(max(pct, 0.0), 100.0)
+    if p >= 10.0:
+        return int(round(3650 - (100.0 - p) * 1.0))
+    return int(round(3000 + p * 56.0))
 
 
 def network_rows(site: Site, seed: int, concentrator_id: str | None = None,
@@ -156,7 +177,8 @@ def network_rows(site: Site, seed: int, concentrator_id: str | None = None,
         r = records[node_id]
         rows.append({"module_id": node_id, "parent_id": r.parent_id, "hops": r.hops,
                      "rssi_dbm": int(np.clip(round(sens + r.link_margin_db), -128, 127)),
-                     "neighbours": int(min(good[k].sum(), 255)), "routed": r.status == "ok"})
+                     "neighbours": int(min(good[k].sum(), 255)), "routed": r.status == "ok",
+                     "battery_life_years": float(r.battery_life_years)})
     return spec.name, rows
 
 
@@ -164,10 +186,15 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
     """Module states (index 1..N in row order) with their channels.
 
     Module ``i`` is in rotation group ``1 + (i - 1) % groups``; its relay is a
-    YELLOW socket in even rounds of groups and GREEN in odd ones. Counters
+    YELLOW, GREEN or RED socket in successive rounds of groups. Counters
     start at a random meter reading (0..10^6 pulses) drawn from ``seed``.
+    Each battery has been in service 0..6 years (drawn from ``seed``) and
+    empties linearly over the module's battery life from the mesh run
+    (``NodeRecord.battery_life_years``: mean current plus self-discharge
+    against the usable capacity).
     """
     rng = np.random.default_rng(seed)
+    age_h = np.random.default_rng(seed + 2).uniform(0.0, 6 * 8766.0, len(rows))
     index = {r["module_id"]: i + 1 for i, r in enumerate(rows)}
     meters = {m.meter_id: m for m in site.meters}
     mods = {m.module_id: m for m in site.modules}
@@ -176,9 +203,12 @@ def build_modules(site: Site, rows: list[dict], seed: int, groups: int = 2) -> l
         chans = [Channel(mid, meters[mid].kind, float(meters[mid].pulse_weight),
                          int(round(meters[mid].pulse_weight)), pulses=int(rng.integers(0, 1_000_000)))
                  for mid in mods[r["module_id"]].meter_ids]
+        life_h = r.get("battery_life_years", float("nan")) * HOURS_PER_YEAR
+        drain = 100.0 / life_h if np.isfinite(life_h) and life_h > 0 else 0.0   # % per hour
         out.append(ModuleState(i, r["module_id"], index.get(r["parent_id"], 0), r["hops"], r["rssi_dbm"],
                                r["neighbours"], r["routed"], chans, 1 + (i - 1) % groups,
-                               YELLOW if ((i - 1) // groups) % 2 == 0 else GREEN))
+                               (YELLOW, GREEN, RED)[((i - 1) // groups) % 3],
+                               battery_pct0=max(0.0, 100.0 - drain * age_h[i - 1]), drain_pct_per_h=drain))
     return out
 
 

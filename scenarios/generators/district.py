@@ -14,11 +14,25 @@ number as people count it, ``F01`` is the ground floor with
 (electricity), ``-W`` (water), ``-G`` (gas), ``-H`` (heat); group meters
 ``GM-<group>``.
 
-Network: an MV source, a Dyn transformer (busbar ``LV``), one feeder cable from
-the busbar to each building's main board (bus ``B01``), a link cable from the
-board to the foot of each entrance riser, and a riser with one bus per floor
-(``B01-E2-F05``) to which the floor's flats connect. A street meter is the
-summation of the feeder heads of its buildings at the substation.
+Network (``design="utility"``, the default), designed the way a distribution
+utility does (:mod:`scenarios.generators.design`): one substation per at most
+``flats_per_substation_max`` flats (contiguous runs of buildings along the
+streets, the substation at their centroid, more substations while a feeder
+would exceed ``feeder_length_max_m``), each transformer rated so that the
+design demand of its flats (SP 256 table 7.1) loads it at most
+``loading_max``; busbars ``LV`` (first substation), ``LV2``, ``LV3``...; one
+feeder cable per building chosen by design current and voltage drop (the
+budget ``voltage_drop_max_pct`` less the drop in the building's link and
+riser), two in parallel (line code ``2x<type>``) when one is not enough and
+``double_cable`` allows it. ``design="legacy"`` keeps the earlier network: one
+transformer sized as ``diversified_kw_per_flat × flats × transformer_margin``
+and fixed feeder types from a single busbar at the origin (the solver stress
+case of ``benchmarks/bench_grid.py``).
+
+Inside each building: a link cable from the board to the foot of each
+entrance riser, and a riser with one bus per floor (``B01-E2-F05``) to which
+the floor's flats connect. A street meter is the summation of the feeder heads
+of its buildings at the substation(s).
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ from scenarios.errors import InputError
 from scenarios.site import Bus, Consumer, Level, Line, Meter, MeterKind, Network, Position, Site, Source
 from scenarios.generators import checks
 from scenarios.generators.concentrators import place_concentrators
+from scenarios.generators.district_network import design_network
 from scenarios.generators.equipment import choose_sn_kva, distribution_transformer, linecodes
 from scenarios.generators.hierarchy import SiteParts, upper_chain
 from scenarios.generators.metering import assign_modules
@@ -83,6 +98,19 @@ class DistrictConfig:
         link_linecode: Cable from a building's board to each riser.
         riser_linecode: Riser cable between floors.
         cable_length_max_m: Longest meter-to-module pulse cable.
+        design: ``"utility"`` (substations and cables designed, see the
+            module docstring) or ``"legacy"`` (one transformer, fixed cables).
+        flats_per_substation_max: Most flats one substation feeds.
+        loading_max: Highest transformer loading at the design demand.
+        voltage_drop_max_pct: LV design voltage-drop limit, busbar to the
+            last floor, % of nominal.
+        feeder_length_max_m: Longest feeder cable from a substation.
+        double_cable: Feed a building by two parallel cables when one is not enough.
+        vector_group: Transformer winding connection, ``"Dyn"`` or ``"Yyn"``.
+        shared_loads: Give every entrance its shared equipment (lift from
+            6 storeys, stairwell and entrance lighting, heating pump) as an
+            unmetered three-phase consumer ``<entrance>-SH`` of kind
+            ``shared`` on the ground-floor bus, seen by the group meters.
     """
 
     name: str = "district"
@@ -121,6 +149,14 @@ class DistrictConfig:
     link_linecode: str = "4c_95_SAC_XC"
     riser_linecode: str = "4c_70"
     cable_length_max_m: float = 10.0
+    design: str = "utility"
+    flats_per_substation_max: int = 600
+    loading_max: float = 0.8
+    voltage_drop_max_pct: float = 5.0
+    feeder_length_max_m: float = 300.0
+    double_cable: bool = True
+    vector_group: str = "Dyn"
+    shared_loads: bool = False
 
 
 def _check(cfg: DistrictConfig) -> None:
@@ -136,6 +172,12 @@ def _check(cfg: DistrictConfig) -> None:
         raise InputError(f"district.streets: {cfg.streets} streets for {cfg.buildings} buildings")
     if cfg.sn_kva is not None:
         checks.positive(cfg, "district", "sn_kva")
+    if cfg.design not in ("utility", "legacy"):
+        raise InputError(f"district.design: '{cfg.design}' is not one of utility, legacy")
+    if cfg.vector_group not in ("Dyn", "Yyn"):
+        raise InputError(f"district.vector_group: '{cfg.vector_group}' is not one of Dyn, Yyn")
+    checks.at_least(cfg, "district", 1, "flats_per_substation_max")
+    checks.positive(cfg, "district", "loading_max", "voltage_drop_max_pct", "feeder_length_max_m")
 
 
 def _in_flat_kinds(cfg: DistrictConfig) -> list[tuple[MeterKind, str, float]]:
@@ -176,11 +218,15 @@ def make_district(cfg: DistrictConfig, seed: int) -> Site:
             x0 = cfg.building_gap_m + slot * (building_length_m + cfg.building_gap_m)
             y = s * cfg.street_spacing_m + cfg.setback_m
             rotation = _building(cfg, parts, rng, buses, lines, street_id, b, x0, y, rotation)
-    transformer_kva = cfg.sn_kva or choose_sn_kva(
-        cfg.buildings * cfg.entrances * cfg.floors * cfg.flats_per_floor * cfg.diversified_kw_per_flat,
-        cfg.transformer_margin, key="district.sn_kva")
-    network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=codes, lines=lines,
-                      transformer=distribution_transformer("TR1", "LV", transformer_kva, vn_hv_kv=cfg.vn_hv_kv))
+    if cfg.design == "utility":
+        network = design_network(cfg, buses, lines, codes)
+    else:
+        transformer_kva = cfg.sn_kva or choose_sn_kva(
+            cfg.buildings * cfg.entrances * cfg.floors * cfg.flats_per_floor * cfg.diversified_kw_per_flat,
+            cfg.transformer_margin, key="district.sn_kva")
+        network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=codes, lines=lines,
+                          transformer=distribution_transformer("TR1", "LV", transformer_kva, vn_hv_kv=cfg.vn_hv_kv,
+                                                               vector_group=cfg.vector_group))
     meters, modules = assign_modules(parts.meters, parts.zones, cfg.cable_length_max_m, cfg.floor_height_m)
     modules, concentrators = place_concentrators(modules, None, cfg.floor_height_m)
     return Site(cfg.name, parts.groups, parts.consumers, meters, modules, concentrators, network)
@@ -218,6 +264,9 @@ def _building(cfg: DistrictConfig, parts: SiteParts, rng: np.random.Generator, b
             for j in range(cfg.flats_per_floor):
                 i = f * cfg.flats_per_floor + j
                 _flat(cfg, parts, kinds, entrance_id, bus, f, j, x_e, y, phases[i], int(occupants[i]), float(areas[i]))
+            if f == 0 and cfg.shared_loads:
+                parts.consumers.append(Consumer(f"{entrance_id}-SH", entrance_id, "shared", Position(x_e, y, 0), bus,
+                                                "ABC", 0, 20.0 * cfg.floors, f"shared:{cfg.floors}:{n_entrance}"))
     return rotation
 
 

@@ -12,6 +12,12 @@ a per-house group would only repeat the house meter: the street is the lowest
 level and the consumers belong to it. All group meters are at the transformer
 pole (the street meter at the feeder head).
 
+Network design: the pole transformer is rated from the houses' design demand
+(:mod:`scenarios.generators.design`, loading at most ``loading_max``) unless
+``sn_kva`` is given; the trunk is the smallest aerial bundled conductor, not
+below ``trunk_linecode``, that carries the design current and keeps the voltage
+drop along the street within ``voltage_drop_max_pct`` (less the service drop's).
+
 Ids: houses ``H01``; meters ``M-H01-E`` (electricity, on the facade), ``-W``
 (water, in the cellar or meter pit), ``-G`` (gas, beside the house).
 """
@@ -19,13 +25,16 @@ Ids: houses ``H01``; meters ``M-H01-E`` (electricity, on the facade), ``-W``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
+from scenarios.errors import InputError
+
 from scenarios.site import Bus, Consumer, Level, Line, Meter, MeterKind, Network, Position, Site, Source
-from scenarios.generators import checks
+from scenarios.generators import checks, design
 from scenarios.generators.concentrators import place_concentrators
-from scenarios.generators.equipment import distribution_transformer, linecodes
+from scenarios.generators.equipment import STANDARD_SN_KVA, distribution_transformer, linecodes
 from scenarios.generators.hierarchy import SiteParts, upper_chain
 from scenarios.generators.metering import assign_modules
 from scenarios.generators.phasing import allocate_phases
@@ -61,11 +70,14 @@ class RuralConfig:
         occupants_max: Occupants per house are drawn from 1..occupants_max.
         floor_area_min_m2: Smallest house.
         floor_area_max_m2: Largest house.
-        sn_kva: Pole transformer rating.
+        sn_kva: Pole transformer rating; ``None``: from the design demand.
         vn_hv_kv: MV voltage.
-        trunk_linecode: Overhead line along the poles.
+        trunk_linecode: Overhead line along the poles (the smallest the design may pick).
         service_linecode: Service drop from a pole to a house.
         cable_length_max_m: Longest meter-to-module pulse cable.
+        loading_max: Highest transformer loading at the design demand.
+        voltage_drop_max_pct: LV design voltage-drop limit, transformer to the last house, %.
+        vector_group: Transformer winding connection, ``"Dyn"`` or ``"Yyn"``.
     """
 
     name: str = "rural"
@@ -89,18 +101,25 @@ class RuralConfig:
     occupants_max: int = 5
     floor_area_min_m2: float = 70.0
     floor_area_max_m2: float = 180.0
-    sn_kva: float = 160.0
+    sn_kva: Optional[float] = None
     vn_hv_kv: float = 10.0
     trunk_linecode: str = "ABC_3x70_54.6"
     service_linecode: str = "ABC_4x16"
     cable_length_max_m: float = 10.0
+    loading_max: float = 0.8
+    voltage_drop_max_pct: float = 5.0
+    vector_group: str = "Dyn"
 
 
 def _check(cfg: RuralConfig) -> None:
     checks.at_least(cfg, "rural", 1, "houses", "occupants_max")
     checks.positive(cfg, "rural", "spacing_m", "first_house_m", "setback_m", "electricity_imp_per_kwh",
                     "water_imp_per_m3", "gas_imp_per_m3", "group_meter_imp_per_kwh", "floor_area_min_m2",
-                    "sn_kva", "vn_hv_kv", "cable_length_max_m")
+                    "vn_hv_kv", "cable_length_max_m", "loading_max", "voltage_drop_max_pct")
+    if cfg.sn_kva is not None:
+        checks.positive(cfg, "rural", "sn_kva")
+    if cfg.vector_group not in ("Dyn", "Yyn"):
+        raise InputError(f"rural.vector_group: '{cfg.vector_group}' is not one of Dyn, Yyn")
     checks.at_least(cfg, "rural", 0.0, "setback_jitter_m")
     checks.at_least(cfg, "rural", cfg.floor_area_min_m2, "floor_area_max_m2")
     checks.share(cfg, "rural", "three_phase_share")
@@ -153,9 +172,19 @@ def make_rural_street(cfg: RuralConfig, seed: int) -> Site:
         parts.consumers.append(Consumer(house_id, street_id, "house", facade, house_id, phases[i],
                                         int(occupants[i]), float(areas[i])))
         _house_meters(cfg, parts, street_id, house_id, facade, side, phases[i])
-    network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=linecodes(cfg.trunk_linecode,
+    load_kw = design.design_kw(n)
+    sn_kva = cfg.sn_kva or design.choose_rating(load_kw, cfg.loading_max) or STANDARD_SN_KVA[-1]
+    service_m = max(abs(b.y_m) for b in buses if b.name.startswith("H"))
+    budget = cfg.voltage_drop_max_pct - design.drop_pct(design.design_kw(1), service_m, cfg.service_linecode) / 3.0
+    trunk_m = sum(ln.length_m for ln in lines if ln.linecode == cfg.trunk_linecode)
+    trunk = design.choose_trunk(load_kw, trunk_m, budget, cfg.trunk_linecode)
+    for ln in lines:
+        if ln.linecode == cfg.trunk_linecode:
+            ln.linecode = trunk
+    network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=linecodes(trunk,
                       cfg.service_linecode), lines=lines,
-                      transformer=distribution_transformer("TR1", "LV", cfg.sn_kva, vn_hv_kv=cfg.vn_hv_kv))
+                      transformer=distribution_transformer("TR1", "LV", sn_kva, vn_hv_kv=cfg.vn_hv_kv,
+                                                           vector_group=cfg.vector_group))
     meters, modules = assign_modules(parts.meters, parts.zones, cfg.cable_length_max_m)
     modules, concentrators = place_concentrators(modules, Position(2.0, 2.0, 0))
     return Site(cfg.name, parts.groups, parts.consumers, meters, modules, concentrators, network)

@@ -24,7 +24,7 @@ from scenarios.site import (
 from scenarios.generators.metering import CABLE_LENGTH_MAX_M, cable_length_m
 
 #: Allowed consumer kinds.
-CONSUMER_KINDS = ("flat", "house")
+CONSUMER_KINDS = ("flat", "house", "shared")
 
 #: ``(rank, location, problem)``: rank 0 for a bad value or an unknown reference,
 #: rank 1 for two records that disagree (reported only when no rank-0 problem is).
@@ -189,11 +189,17 @@ def _network(net: Network) -> Iterator[Problem]:
     yield from _unique(net.buses, "name", "bus", "network.buses")
     yield from _unique(net.lines, "name", "line", "network.lines")
     index = {b.name: i for i, b in enumerate(net.buses)}
-    if net.transformer.lv_bus not in index:
-        yield 0, "network.transformer.lv_bus", f"unknown bus '{net.transformer.lv_bus}'"
-    for key in ("sn_kva", "vn_hv_kv", "vn_lv_kv"):
-        if not getattr(net.transformer, key) > 0:
-            yield 0, f"network.transformer.{key}", f"must be > 0, got {getattr(net.transformer, key)}"
+    where = ["network.transformer"] + [f"network.extra_transformers[{i}]" for i in range(len(net.extra_transformers))]
+    for loc, tr in zip(where, net.transformers):
+        if tr.lv_bus not in index:
+            yield 0, f"{loc}.lv_bus", f"unknown bus '{tr.lv_bus}'"
+        for key in ("sn_kva", "vn_hv_kv", "vn_lv_kv"):
+            if not getattr(tr, key) > 0:
+                yield 0, f"{loc}.{key}", f"must be > 0, got {getattr(tr, key)}"
+        if tr.vector_group not in ("Dyn", "Yyn"):
+            yield 0, f"{loc}.vector_group", f"'{tr.vector_group}' is not Dyn or Yyn"
+        if tr.no_load_loss_w < 0:
+            yield 0, f"{loc}.no_load_loss_w", f"must be >= 0, got {tr.no_load_loss_w}"
     for i, code in enumerate(net.linecodes.values()):
         for key in ("r1_ohm_per_km", "x1_ohm_per_km", "r0_ohm_per_km", "x0_ohm_per_km"):
             if getattr(code, key) < 0:
@@ -225,9 +231,15 @@ def _network(net: Network) -> Iterator[Problem]:
         if a == b:
             yield 0, loc, f"line '{ln.name}' closes a loop; the network must be radial"
         root[a] = b
-    if net.transformer.lv_bus in index:
-        top = find(index[net.transformer.lv_bus])
+    tops: dict[int, str] = {}
+    for loc, tr in zip(where, net.transformers):
+        if tr.lv_bus in index:
+            top = find(index[tr.lv_bus])
+            if top in tops:
+                yield 0, f"{loc}.lv_bus", f"LV network of '{tr.name}' is connected to that of '{tops[top]}'"
+            tops[top] = tr.name
+    if tops:
         for i, bus in enumerate(net.buses):
-            if find(i) != top:
-                yield 0, f"network.buses[{i}]", f"bus '{bus.name}' is not connected to the transformer LV bus"
+            if find(i) not in tops:
+                yield 0, f"network.buses[{i}]", f"bus '{bus.name}' is not connected to a transformer LV bus"
                 break

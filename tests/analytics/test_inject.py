@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.inject import (DRIFT_DAYS, EVENING_HOURS, PATTERNS, SEVERITY_RANGE, Anomaly, apply, draw_anomalies,
+from analytics.inject import (CLASSIC_PATTERNS, DRIFT_DAYS, EVENING_HOURS, PATTERNS, SEVERITY_RANGE, Anomaly, apply, draw_anomalies,
                               truth_frame)
 from scenarios.errors import InputError
 
@@ -31,13 +31,15 @@ def _before_after(out, registered, start_day, start_hour_local=0):
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_unchanged_before_start_and_changed_from_start(series, pattern):
     true, reg = series
-    a = Anomaly("m", pattern, START, 0.5 if pattern != "stopped" else 1.0)
+    a = Anomaly("m", pattern, START, 0.5 if pattern != "stopped" else 1.0, param=3)
     out = apply(reg, true, a)
     cut = _before_after(out, reg, START)
     if pattern == "drift":  # the registration starts falling in the second hour of the start day
         assert np.all(out[cut + 1:][true[cut + 1:] > 0] < reg[cut + 1:][true[cut + 1:] > 0])
-    elif pattern == "intermittent_evening":
+    elif pattern in ("intermittent_evening", "evening_bypass"):
         assert np.any(out[cut:cut + 24] != reg[cut:cut + 24])
+    elif pattern in ("evening_bypass_some", "weekday_bypass"):
+        assert np.any(out[cut:] != reg[cut:]) and np.any(out[cut:] == reg[cut:])
     else:
         changed = out[cut:] != reg[cut:]
         assert changed[true[cut:] > 0].all()
@@ -129,7 +131,7 @@ def test_draw_is_deterministic_balanced_and_in_range():
     assert a != draw_anomalies(IDS, 60, 0.05, seed=4)
     assert len(a) == 30 and len({x.meter_id for x in a}) == 30
     counts = pd.Series([x.pattern for x in a]).value_counts()
-    assert set(counts.index) == set(PATTERNS) and counts.max() - counts.min() <= 1
+    assert set(counts.index) == set(CLASSIC_PATTERNS) and counts.max() - counts.min() <= 1
     assert all(14 <= x.start_day <= 60 - 14 for x in a)
     for x in a:
         lo, hi = SEVERITY_RANGE[x.pattern]
@@ -161,3 +163,16 @@ def test_truth_frame():
     assert t["start_day"].tolist() == [3, 20]
     empty = truth_frame([], "2026-01-05T00:00:00+02:00")
     assert len(empty) == 0 and list(empty.columns) == list(t.columns)
+
+
+def test_intermittent_bypass_only_on_its_days_and_hours(series):
+    """Weekday bits 0b101 (Monday, Wednesday), day 0 a Monday: only those days change; some evenings: only 17-23 h."""
+    true, reg = series
+    out = apply(reg, true, Anomaly("m", "weekday_bypass", 0, 1.0, param=0b101)).reshape(DAYS, 24)
+    changed = (out != reg.reshape(DAYS, 24)).any(axis=1)
+    dow = np.arange(DAYS) % 7
+    assert not changed[~np.isin(dow, [0, 2])].any() and changed[np.isin(dow, [0, 2])].all()
+    some = apply(reg, true, Anomaly("m", "evening_bypass_some", 0, 1.0, param=7)).reshape(DAYS, 24)
+    diff = some != reg.reshape(DAYS, 24)
+    assert not diff[:, :EVENING_HOURS[0]].any() and not diff[:, EVENING_HOURS[1]:].any()
+    assert 0.2 < diff.any(axis=1).mean() < 0.8  # about half of the evenings

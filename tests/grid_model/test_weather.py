@@ -18,10 +18,11 @@ def test_generation_is_deterministic_by_seed():
 
 
 def test_seasons_and_diurnal_cycle():
-    winter = np.mean([generate_weather(15, s).temp_c.mean() for s in range(10)])
-    summer = np.mean([generate_weather(196, s).temp_c.mean() for s in range(10)])
+    uk = WeatherConfig(region="uk_ieee")
+    winter = np.mean([generate_weather(15, s, cfg=uk).temp_c.mean() for s in range(10)])
+    summer = np.mean([generate_weather(196, s, cfg=uk).temp_c.mean() for s in range(10)])
     assert 2.0 < winter < 8.0 and 15.0 < summer < 21.0
-    days = [generate_weather(196, s, cfg=WeatherConfig(daily_anomaly_std_c=0.0)) for s in range(10)]
+    days = [generate_weather(196, s, cfg=WeatherConfig(region="uk_ieee", daily_anomaly_std_c=0.0)) for s in range(10)]
     afternoon = np.mean([d.temp_c[14 * 60:16 * 60].mean() for d in days])
     night = np.mean([d.temp_c[2 * 60:4 * 60].mean() for d in days])
     assert afternoon - night == pytest.approx(2 * (4.0 + 1.5), abs=2.0)

@@ -18,6 +18,8 @@ NAMES = [
     "relay",
     "group_shed",
     "set_pulse_weight",
+    "read_status",
+    "read_relay",
 ]
 
 REQUESTS = [
@@ -31,6 +33,8 @@ REQUESTS = [
     c.RelayRequest(on=True),
     c.GroupShedRequest(group=3, shed=True, classes=c.CLASS_YELLOW),
     c.SetPulseWeightRequest(channel=1, pulse_weight=1000),
+    c.ReadStatusRequest(),
+    c.ReadRelayRequest(),
 ]
 
 REPLIES = [
@@ -44,12 +48,17 @@ REPLIES = [
     c.RelayReply(on=False, switched_unix_ms=1_700_000_000_123),
     c.GroupShedReply(modules_reached=513),
     c.SetPulseWeightReply(channel=1, pulse_weight=1000),
+    c.ReadStatusReply(kind=c.KIND_D100FC, power=c.POWER_BATTERY, supply_mv=3590, battery_pct=37,
+                      flags=c.STATUS_BATTERY_LOW | c.STATUS_MAGNET, rssi_dbm=-97, hops=3, parent=12,
+                      uptime_s=86_400, last_heard_unix_s=1_700_000_000),
+    c.ReadRelayReply(fitted=True, on=False, switched_unix_ms=1_700_000_000_123, socket_class=c.CLASS_GREEN,
+                     group=4, pending=False),
 ]
 
 
 def test_tables_cover_every_command():
     codes = [getattr(c, name.upper()) for name in NAMES]
-    assert codes == list(range(0x01, 0x0B))
+    assert codes == list(range(0x01, 0x0D))
     assert sorted(c.COMMAND_NAMES) == codes
     assert sorted(c.REQUESTS) == codes and sorted(c.REPLIES) == codes
     for code in codes:
@@ -159,9 +168,9 @@ def test_pack_rejects_values_that_do_not_fit(record):
 
 def test_unknown_command_in_dispatch():
     with pytest.raises(ProtocolError):
-        c.unpack_request(0x0B, b"")
+        c.unpack_request(0x0D, b"")
     with pytest.raises(ProtocolError):
-        c.unpack_reply(0x8B, b"")
+        c.unpack_reply(0x8D, b"")
 
 
 def test_nul_padded_text_round_trip():

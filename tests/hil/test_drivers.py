@@ -15,6 +15,7 @@ from hil.drivers import D100FC, J100UC, PulseStatus, RelayInput, Rig, RigIdentit
 from hil.errors import BadPayload, Garbage, Nak, NoAnswer
 from hil.transport import Transport
 from tests.hil.test_transport import CODEC, FAST, device  # noqa: F401 -- fixture
+RIG_FAST = {k: v for k, v in FAST.items() if k != "first_seq"}
 
 T0 = 1_790_000_000 // 3600 * 3600
 
@@ -229,7 +230,7 @@ def rig_factory():
 
 def test_rig_happy_path(rig_factory):
     fake = rig_factory()
-    with Rig(fake.url, **FAST) as rig:
+    with Rig(fake.url, **RIG_FAST) as rig:
         assert rig.identify() == RigIdentity("RIG-0007", "1.4")
         assert rig.time_ms() == 1_790_000_000_456
         rig.pulse(12, 1, 2.5, 100)
@@ -242,7 +243,7 @@ def test_rig_happy_path(rig_factory):
 
 def test_rig_err_is_nak(rig_factory):
     fake = rig_factory(lambda line: b"ERR no output wired to module 99\n")
-    with Rig(fake.url, **FAST) as rig, pytest.raises(Nak) as err:
+    with Rig(fake.url, **RIG_FAST) as rig, pytest.raises(Nak) as err:
         rig.read_relay(99)
     assert str(err.value) == (f"serial port {fake.url}: sent READ RELAY to the rig, "
                               "it answered NAK no output wired to module 99")
@@ -250,7 +251,7 @@ def test_rig_err_is_nak(rig_factory):
 
 def test_rig_no_answer_and_pulse_is_sent_once(rig_factory):
     fake = rig_factory(lambda line: None)
-    with Rig(fake.url, **FAST) as rig:
+    with Rig(fake.url, **RIG_FAST) as rig:
         with pytest.raises(NoAnswer, match=r": sent ID to the rig, no reply within 0.2 s after 3 tries$"):
             rig.identify()
         with pytest.raises(NoAnswer, match=r": sent PULSE to the rig, no reply within 0.2 s after 1 try$"):
@@ -260,7 +261,29 @@ def test_rig_no_answer_and_pulse_is_sent_once(rig_factory):
 
 def test_rig_garbage(rig_factory):
     fake = rig_factory(lambda line: b"\xff\xfe\x00noise\n")
-    with Rig(fake.url, retries=1, **FAST) as rig, pytest.raises(Garbage) as err:
+    with Rig(fake.url, retries=1, **RIG_FAST) as rig, pytest.raises(Garbage) as err:
         rig.identify()
     assert str(err.value) == (f"serial port {fake.url}: sent ID to the rig, it answered 9 bytes that are not "
                               "frames (expected a rig line 'RIG <serial> <fw>')")
+
+
+def test_v1_1_status_relay_and_version_through_the_driver() -> None:
+    from hil.bench import open_bench
+
+    with open_bench("twin") as bench:
+        drv, dev = bench.concentrator, bench.device
+        assert drv.protocol_version() == "1.1"
+        hub = drv.read_status(0)
+        assert (hub.kind, hub.power, hub.battery_pct) == (c.KIND_J100UC, c.POWER_MAINS, c.NO_BATTERY)
+        mod = drv.read_status(2)
+        assert mod.kind == c.KIND_D100FC and 0 <= mod.battery_pct <= 100 and 3000 <= mod.supply_mv <= 3650
+        assert drv.failing_modules() == []
+        dev.log_event(3, c.EVENT_MAGNET)
+        dev.set_out_of_range(4, "nak")
+        failing = dict(drv.failing_modules())
+        assert set(failing) == {3, 4} and failing[3].flags == c.STATUS_MAGNET
+        assert failing[4].flags & c.STATUS_NO_ROUTE and failing[4].hops == 255
+        off = drv.relay(2, False)
+        state = drv.read_relay(2)
+        assert (state.on, state.switched_unix_ms, state.fitted) == (False, off.switched_unix_ms, True)
+        assert state.socket_class == dev.modules[1].socket_class and state.group == dev.modules[1].group

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from hil.codec import commands as c
-from hil.codec.frame import (ACK, BROADCAST, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_UNKNOWN_ADDRESS,
+from hil.codec.frame import (ACK, BROADCAST, NAK_BAD_PAYLOAD, NAK_NOT_SUPPORTED, NAK_SEQ_REUSED, NAK_UNKNOWN_ADDRESS,
                              NAK_UNKNOWN_COMMAND, NAK_UNREACHABLE, Frame)
 from hil.emulator import DEFAULT_START_UNIX_S, Device, EmuClock
-from hil.emulator.model import EV_MAGNET, EV_REBOOT, GREEN, YELLOW
+from hil.emulator.model import EV_MAGNET, EV_REBOOT, GREEN, RED, YELLOW
 from mesh_sim.bands import band
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
@@ -122,6 +122,8 @@ def test_profile_paging_and_window(rig, dev):
     assert len(page) == c.MAX_PROFILE_HOURS and page[0].hour_unix_s == DEFAULT_START_UNIX_S
     mid = DEFAULT_START_UNIX_S + 10 * 3600
     window = rig.ack(5, c.ReadProfileRequest(0, mid + 5, mid + 3 * 3600)).hours
+    assert [h.hour_unix_s for h in window] == [mid + 3600, mid + 7200]   # from <= hour < to, not the hour before
+    window = rig.ack(5, c.ReadProfileRequest(0, mid, mid + 3 * 3600)).hours
     assert [h.hour_unix_s for h in window] == [mid, mid + 3600, mid + 7200]
     assert rig.nak(5, c.READ_PROFILE, c.ReadProfileRequest(0, mid, mid - 1).pack()) == NAK_BAD_PAYLOAD
 
@@ -176,7 +178,8 @@ def test_relay_off_cuts_the_consumers_share(site):
 def test_group_shed_latency_is_recorded(rig, dev):
     dev.clock.step(30)
     reached = rig.ack(BROADCAST, c.GroupShedRequest(1, True, c.CLASS_YELLOW | c.CLASS_GREEN)).modules_reached
-    targets = [m.index for m in dev.modules if m.group == 1]
+    targets = [m.index for m in dev.modules if m.group == 1 and m.socket_class != RED]
+    assert any(m.group == 1 and m.socket_class == RED for m in dev.modules)   # RED sockets are never shed
     assert reached == len(targets) and {r.module_index for r in dev.shed_log} == set(targets)
     dev.clock.step(11.9)
     dev.sync()
@@ -187,7 +190,7 @@ def test_group_shed_latency_is_recorded(rig, dev):
         mod = dev.modules[r.module_index - 1]
         assert r.switch_unix_ms - r.command_unix_ms == 12_000 == round(r.latency_s * 1000)
         assert not mod.relay_on and mod.relay_switched_unix_ms == r.switch_unix_ms
-    assert all(m.relay_on for m in dev.modules if m.group != 1)
+    assert all(m.relay_on for m in dev.modules if m.index not in targets)
     yellow = rig.ack(BROADCAST, c.GroupShedRequest(0, False, c.CLASS_YELLOW)).modules_reached
     assert yellow == sum(m.socket_class == YELLOW for m in dev.modules) and any(
         m.socket_class == GREEN for m in dev.modules)
@@ -199,7 +202,8 @@ def test_group_shed_draws_from_a_fitted_model(site):
     rig = Rig(dev)
     reached = rig.ack(BROADCAST, c.GroupShedRequest(0, True)).modules_reached
     lost = [r for r in dev.shed_log if not np.isfinite(r.latency_s)]
-    assert reached == len(dev.modules) - len(lost) and 0 < reached < len(dev.modules)
+    sheddable = [m for m in dev.modules if m.socket_class != RED]
+    assert reached == len(sheddable) - len(lost) and 0 < reached < len(sheddable)
     dev.clock.step(61)
     dev.sync()
     for r in dev.shed_log:
@@ -241,7 +245,8 @@ def test_retry_is_answered_from_the_cache(dev):
     dev.handle(Frame(4, c.RELAY, 80, b"\x01"))
     assert dev.handle(relay) == off and dev.modules[3].relay_on   # the retry did not switch it off again
     assert dev.handle(Frame(4, c.RELAY, 79, b"\x00")) == off
-    assert dev.handle(Frame(4, c.RELAY, 79, b"\x01")).data[0] == 1  # same seq, new request: executed
+    reused = dev.handle(Frame(4, c.RELAY, 79, b"\x01"))          # same seq, new payload: not executed
+    assert reused.status == NAK_SEQ_REUSED and dev.modules[3].relay_on and dev.handle(relay) == off
     dev.reboot()
     assert dev.handle(Frame(4, c.READ_COUNTERS, 77, b"\xff")) != a  # cache was in RAM
 
@@ -252,3 +257,60 @@ def test_same_seed_same_device(site):
         dev.clock.step(5 * 3600 + 12.5)
     frames = [Frame(i, c.READ_COUNTERS, i, b"\xff") for i in range(1, len(a.modules) + 1)]
     assert [a.handle(f) for f in frames] == [b.handle(f) for f in frames]
+
+
+# -- issue 18: disagreements 1, 4 and 5 at the device ------------------------------------------------
+
+
+def test_issue18_1_set_pulse_weight_to_channel_ff_is_a_bad_payload_not_a_crash(rig, dev):
+    assert rig.nak(1, c.SET_PULSE_WEIGHT, c.SetPulseWeightRequest(0xFF, 10).pack()) == NAK_BAD_PAYLOAD
+    assert rig.nak(1, c.SET_PULSE_WEIGHT, c.SetPulseWeightRequest(0, 0).pack()) == NAK_BAD_PAYLOAD
+    assert rig.nak(1, c.READ_PROFILE, c.ReadProfileRequest(0xFF, 0, 10).pack()) == NAK_BAD_PAYLOAD
+    assert rig.ack(1, c.IdentifyRequest()).kind == c.KIND_D100FC
+
+
+def test_issue18_4_repeated_seq_with_another_payload_is_not_executed(dev):
+    before = dev.modules[0].channels[0].pulse_weight
+    first = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 1).pack()))
+    again = dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 500, c.SetPulseWeightRequest(0, before + 2).pack()))
+    assert again.status == NAK_SEQ_REUSED and again.seq == 500 and first.status == ACK
+    assert dev.modules[0].channels[0].pulse_weight == before + 1
+
+
+def test_issue18_4_an_identical_retry_after_255_requests_is_still_cached(dev):
+    retry = Frame(1, c.SET_PULSE_WEIGHT, 900, c.SetPulseWeightRequest(0, 77).pack())
+    first = dev.handle(retry)
+    for seq in range(1000, 1254):
+        dev.handle(Frame(0, c.IDENTIFY, seq))
+    dev.handle(Frame(1, c.SET_PULSE_WEIGHT, 1300, c.SetPulseWeightRequest(0, 78).pack()))   # 255th after it
+    assert dev.handle(retry) == first and dev.modules[0].channels[0].pulse_weight == 78
+
+
+def test_issue18_5_read_profile_never_returns_the_hour_before_from(rig, dev):
+    dev.clock.step(10 * 3600)
+    h5 = DEFAULT_START_UNIX_S + 5 * 3600
+    after = rig.ack(2, c.ReadProfileRequest(0, h5 + 1, h5 + 3 * 3600)).hours
+    before = rig.ack(2, c.ReadProfileRequest(0, h5 - 1, h5 + 3 * 3600)).hours
+    assert [h.hour_unix_s for h in after] == [h5 + 3600, h5 + 7200]
+    assert [h.hour_unix_s for h in before] == [h5, h5 + 3600, h5 + 7200]
+
+
+def test_status_battery_empties_when_the_mesh_run_says_and_flags_failing_modules(site, dev):
+    records = {r.node_id: r for r in run_site(site, MeshConfig(days=0.1), SEED).nodes}
+    mod = dev.modules[1]
+    life_h = records[mod.module_id].battery_life_years * 8766.0
+    pct0 = dev.battery_pct(2)
+    assert 0.0 < pct0 <= 100.0
+    dev.clock.step(100.0)
+    dev.sync()
+    assert dev.battery_pct(2) == pytest.approx(pct0 - 100.0 * 100.0 / 3600.0 / life_h, rel=1e-9, abs=1e-12)
+    status = c.ReadStatusReply.unpack(dev.handle(Frame(2, c.READ_STATUS, 9000)).data)
+    assert (status.kind, status.power, status.hops, status.parent) == (c.KIND_D100FC, c.POWER_BATTERY, mod.hops,
+                                                                      mod.parent)
+    assert status.battery_pct == round(dev.battery_pct(2)) and status.flags == 0 and status.uptime_s == 100
+    dev.log_event(2, c.EVENT_PULSE_LINE_OPEN)
+    dev.set_out_of_range(2, "nak")
+    status = c.ReadStatusReply.unpack(dev.handle(Frame(2, c.READ_STATUS, 9001)).data)
+    assert status.flags == c.STATUS_PULSE_LINE_FAULT | c.STATUS_NO_ROUTE and status.hops == 255
+    assert status.last_heard_unix_s == DEFAULT_START_UNIX_S + 100
+    assert dev.handle(Frame(2, c.READ_RELAY, 9002)).status == NAK_UNREACHABLE

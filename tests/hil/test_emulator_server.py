@@ -8,7 +8,7 @@ import pytest
 import serial
 
 from hil.codec import commands as c
-from hil.codec.frame import ACK, NAK_BUSY, NAK_CRC, NAK_UNREACHABLE, Frame, ProtocolError
+from hil.codec.frame import ACK, NAK_BAD_PAYLOAD, NAK_BUSY, NAK_CRC, NAK_UNREACHABLE, Frame, ProtocolError
 from hil.codec.v1 import CodecV1
 from hil.emulator import Device, EmulatorServer, FaultPlan, Faults
 from hil.emulator.model import EV_REBOOT
@@ -233,3 +233,80 @@ def test_traffic_log_object(dev):
         cl.collect(1, wait=0.2)
         cl.close()
     assert any("drop: reply not sent" in ln for ln in log.lines)
+
+
+# -- issue 18: disagreements between the emulator and the spec, over the wire ---------------------
+
+
+def test_issue18_1_set_pulse_weight_channel_ff_is_nakd_and_the_emulator_keeps_answering(dev) -> None:
+    with EmulatorServer(dev, "pty") as server:
+        client = Client(server.url)
+        try:
+            bad = client.ask(Frame(1, c.SET_PULSE_WEIGHT, 1, c.SetPulseWeightRequest(0xFF, 10).pack()))
+            assert bad is not None and bad.status == NAK_BAD_PAYLOAD
+            assert client.ask(Frame(0, c.IDENTIFY, 2)).status == ACK
+        finally:
+            client.close()
+    assert server.errors == 0
+
+
+@pytest.mark.parametrize("bad", ["truncated", "over_long"])
+def test_issue18_2_a_good_frame_after_a_truncated_or_over_long_one_is_answered_within_the_timeout(dev, bad) -> None:
+    good = Frame(0, c.IDENTIFY, 7)
+    sample = CODEC.encode(Frame(0, c.READ_EVENTS, 6, b"\x00\x00"))
+    junk = sample[:6] if bad == "truncated" else sample[:2] + b"\x40" + sample[3:]   # length 0x0040: too long
+    with EmulatorServer(dev, "pty") as server:
+        client = Client(server.url, timeout=0.5)
+        try:
+            client.port.write(junk)
+            time.sleep(0.2)                     # then the line goes quiet; the next frame comes later
+            t0 = time.monotonic()
+            assert client.ask(good) is not None and time.monotonic() - t0 < 0.5
+            client.port.write(junk + CODEC.encode(Frame(0, c.IDENTIFY, 8)))   # and with no pause at all
+            items, _ = client.collect(8, wait=0.5)
+            assert any(isinstance(i, Frame) and i.seq == 8 for i in items)
+        finally:
+            client.close()
+
+
+def test_issue18_3_no_nak_crc_with_a_seq_taken_from_the_next_frame(dev) -> None:
+    first = CODEC.encode(Frame(0, c.IDENTIFY, 0x0101))
+    second = Frame(0, c.IDENTIFY, 0x0202)
+    with EmulatorServer(dev, "pty") as server:
+        client = Client(server.url)
+        try:
+            client.port.write(first[:5] + CODEC.encode(second))     # header cut after the address
+            items, _ = client.collect(wait=0.4)
+        finally:
+            client.close()
+    frames = [i for i in items if isinstance(i, Frame)]
+    assert [(f.seq, f.status) for f in frames] == [(0x0202, ACK)]   # no NAK_CRC with a made-up seq
+
+
+def test_nak_crc_for_a_damaged_request_still_comes_with_its_own_seq(dev) -> None:
+    raw = bytearray(CODEC.encode(Frame(2, c.READ_COUNTERS, 0x0303, b"\xff")))
+    raw[-1] ^= 0xFF
+    with EmulatorServer(dev, "pty") as server:
+        client = Client(server.url)
+        try:
+            client.port.write(bytes(raw))
+            items, _ = client.collect(0x0303, wait=0.4)
+        finally:
+            client.close()
+    frames = [i for i in items if isinstance(i, Frame)]
+    assert [(f.address, f.seq, f.status) for f in frames] == [(2, 0x0303, NAK_CRC)]
+
+
+def test_paced_line_is_no_faster_than_the_uart(dev) -> None:
+    request = Frame(0, c.READ_NETWORK, 9, c.ReadNetworkRequest(0).pack())
+    reply_size = len(CODEC.encode(dev.handle(Frame(0, c.READ_NETWORK, 60_000, request.payload))))
+    with EmulatorServer(dev, "pty", baudrate=9600) as server:
+        client = Client(server.url, timeout=2.0)
+        try:
+            t0 = time.monotonic()
+            assert client.ask(request) is not None
+            took = time.monotonic() - t0
+        finally:
+            client.close()
+    line_s = (len(CODEC.encode(request)) + reply_size) * 10 / 9600     # request in, reply out, one after the other
+    assert line_s <= took < line_s + 1.0, (took, line_s)   # never faster than the line (slower: load)

@@ -29,7 +29,7 @@ from hil.transport import Transport
 from scenarios.errors import InputError
 
 CODEC = CodecV1()
-FAST = {"timeout_s": 0.2, "backoff_s": 0.01}
+FAST = {"timeout_s": 0.2, "backoff_s": 0.01, "first_seq": 0}
 
 
 @dataclass
@@ -243,7 +243,7 @@ def test_damaged_reply_is_retried_at_once(device):
 
     dev = device(crc_flip)
     start = time.monotonic()
-    with Transport(dev.url, timeout_s=2.0, backoff_s=0.01) as port:
+    with Transport(dev.url, timeout_s=2.0, backoff_s=0.01, first_seq=0) as port:
         assert port.request(0, c.IDENTIFY).seq == 1
         assert port.stats.retries == 1 and port.stats.timeouts == 0
     assert time.monotonic() - start < 1.0  # not the 2 s timeout
@@ -254,7 +254,7 @@ def test_stuck_partial_frame_is_given_up_after_an_idle_gap(device):
     # a start byte with a plausible length hides the real reply until the line goes idle
     dev = device(lambda f: b"\x7e\x03\x00" + ack(f, IDENT))
     start = time.monotonic()
-    with Transport(dev.url, timeout_s=2.0) as port:
+    with Transport(dev.url, timeout_s=2.0, first_seq=0) as port:
         assert port.request(0, c.IDENTIFY).seq == 1
         assert port.stats.retries == 0 and port.stats.resyncs >= 1
     assert time.monotonic() - start < 1.0
@@ -329,7 +329,18 @@ def test_refused_socket_is_port_not_found():
 
 
 def test_loop_url_echo_is_not_a_reply():
-    with Transport("loop://", timeout_s=0.05, retries=1) as port, pytest.raises(NoAnswer) as err:
+    with Transport("loop://", timeout_s=0.05, retries=1, first_seq=0) as port, pytest.raises(NoAnswer) as err:
         port.request(0, c.IDENTIFY)
     assert not isinstance(err.value, Garbage) and port.stats.strays == 0
     assert any(" RX 7e" in line and "IDENTIFY addr=0 seq=1 len=0" in line for line in port.traffic.lines)
+
+
+def test_loopback_is_reported_as_an_echo_not_as_no_reply() -> None:
+    from hil.errors import Loopback
+
+    with Transport("loop://", timeout_s=0.05, retries=2, backoff_s=0.0) as transport:
+        with pytest.raises(Loopback) as info:
+            transport.request(0, c.IDENTIFY)
+    text = str(info.value)
+    assert "loop://" in text and "only our own request came back" in text and "no reply within" not in text
+    assert info.value.echoes == 2 and "\n" not in text

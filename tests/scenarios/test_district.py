@@ -81,9 +81,9 @@ def test_phases_balanced_per_entrance(district_site):
 def test_network_radial_and_sized(district_site):
     assert_radial_connected(district_site)
     net = district_site.network
-    assert net.transformer.sn_kva == 630.0  # 432 flats x 1 kW x 1.2 / 0.95 = 546 kVA
+    assert net.transformer.sn_kva == 630.0  # 432 flats x 0.71 kW (SP 256) / 0.95 / 0.8 = 402 kVA > 400
     assert net.transformer.vector_group == "Dyn"
-    riser = [ln for ln in net.lines if ln.linecode == "4c_70"]
+    riser = [ln for ln in net.lines if ln.linecode == "4c_70" and "-F" in ln.name]
     assert len(riser) == 4 * 3 * 8
 
 
@@ -104,7 +104,8 @@ def test_same_seed_same_site_other_seed_differs():
 
 
 def test_large_district_splits_subnets():
-    site = make_district(DistrictConfig(buildings=8, streets=2, floors=12, gas=True, sn_kva=1600.0), seed=2)
+    site = make_district(DistrictConfig(buildings=8, streets=2, floors=12, gas=True, sn_kva=1600.0,
+                                        design="legacy"), seed=2)
     assert len(site.concentrators) >= 4
     assert_metering_limits(site)
     assert_radial_connected(site)
@@ -116,7 +117,7 @@ def test_bad_config_raises_input_error():
     with pytest.raises(InputError, match=r"district\.three_phase_share"):
         make_district(DistrictConfig(three_phase_share=1.5), 0)
     with pytest.raises(InputError, match=r"district\.sn_kva: .* more than the largest"):
-        make_district(DistrictConfig(buildings=20), 0)
+        make_district(DistrictConfig(buildings=20, design="legacy"), 0)
 
 
 def test_config_is_a_structured_config():

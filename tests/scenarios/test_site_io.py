@@ -170,3 +170,27 @@ def test_documented_example_loads(tmp_path):
     site = load_site(path)
     assert [c.consumer_id for c in site.consumers] == ["H01"]
     assert site.group("S1").parent_id == "R1"
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ('"name": ', '"name": "twice",\n "name": ', "name"),                 # top level
+    ('"kind": "electricity"', '"kind": "electricity", "kind": "water"', "kind"),  # inside a record
+])
+def test_duplicate_json_key_is_an_error_with_its_line(small_site, tmp_path, old, new, key):
+    text = json.dumps(site_to_dict(small_site), indent=1).replace(old, new, 1)
+    path = tmp_path / "dup.json"
+    path.write_text(text)
+    second = text.index(new) + new.rindex(f'"{key}"')
+    line = text[:second].count("\n") + 1
+    with pytest.raises(InputError) as info:
+        load_site(path)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(f"{path}: line {line}: duplicate key '{key}'"), msg
+
+
+def test_same_key_in_different_objects_is_fine(small_site, tmp_path):
+    from scenarios.site_io import duplicate_key_line
+
+    assert load_site(_write(tmp_path, site_to_dict(small_site))) == small_site
+    assert duplicate_key_line('{"a": {"b": 1}, "c": [{"b": 2}, {"b": 3}], "d": "b"}', "b") is None
+    assert duplicate_key_line('{"a": {"b": 1,\n "x": "b:",\n "b": 2}}', "b") == 3

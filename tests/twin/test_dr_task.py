@@ -23,22 +23,37 @@ def test_dr_task_writes_comparison_sweep_and_plots(run_task) -> None:
     summary, out = run_task("d", SMALL)
     comp = pd.read_csv(out / "comparison.csv")
     assert list(comp.columns[: len(COMPARISON)]) == COMPARISON
-    assert list(comp["strategy"]) == ["none", "dr", "dlm", "combined"]
+    # optimal_bound joined the strategies on purpose (issue 17): the perfect-foresight programme.
+    assert list(comp["strategy"]) == ["none", "dr", "dlm", "combined", "optimal_bound"]
+    for col in ("hot_spot_max_c", "ageing_days", "minutes_over_rating_3ph_avg", "bound_gap_minutes_over_rating"):
+        assert comp[col].notna().all(), col
     by = comp.set_index("strategy")
     assert by.loc["none", "energy_shifted_kwh"] == 0 and by.loc["none", "comfort_violation_minutes"] == 0
     assert pd.isna(by.loc["none", "mean_command_latency_s"]) and pd.isna(by.loc["dlm", "mean_command_latency_s"])
     assert by.loc["dr", "mean_command_latency_s"] == pytest.approx(35.0)
-    assert (by["yellow_off_longest_min"] <= by["yellow_off_limit_min"]).all()
+    real = by.drop(index="optimal_bound")
+    assert (real["yellow_off_longest_min"] <= real["yellow_off_limit_min"]).all()
     for s in ("dr", "dlm", "combined"):
         assert by.loc[s, "energy_shifted_kwh"] > 0, s
-    sweep = pd.read_csv(out / "participation_sweep.csv")
-    assert list(sweep.columns[:3]) == ["participation", "peak_kw", "minutes_over_rating"]
-    assert list(sweep["participation"]) == [0.0, 0.5, 1.0]
+        # No real strategy beats the bound on overload.
+        assert by.loc[s, "bound_gap_overload_pct_minutes"] >= -1e-6, s
+        assert by.loc[s, "bound_gap_minutes_over_rating"] >= 0, s
+    sweep_all = pd.read_csv(out / "participation_sweep.csv")
+    assert list(sweep_all.columns[:3]) == ["participation", "peak_kw", "minutes_over_rating"]
+    assert set(sweep_all["strategy"]) == {"combined", "optimal_bound"}
+    sweep = sweep_all[sweep_all.strategy == "combined"]
+    bound = sweep_all[sweep_all.strategy == "optimal_bound"].set_index("participation")
+    assert list(sweep["participation"]) == [0.0, 0.5, 1.0] and list(bound.index) == [0.0, 0.5, 1.0]
+    for _, r in sweep.iterrows():
+        assert r["overload_pct_minutes"] >= bound.loc[r["participation"], "overload_pct_minutes"] - 1e-6
+        assert r["minutes_over_rating"] >= bound.loc[r["participation"], "minutes_over_rating"]
     assert sweep.iloc[0]["peak_kw"] == pytest.approx(by.loc["none", "peak_kw"])  # 0 % = no control
     ts = pd.read_csv(out / "timeseries.csv")
-    assert set(ts["strategy"]) == set(comp["strategy"]) and len(ts) == 4 * 1440
+    assert set(ts["strategy"]) == set(comp["strategy"]) - {"optimal_bound"} and len(ts) == 4 * 1440
     assert by.loc["none", "peak_kw"] == pytest.approx(ts[ts.strategy == "none"]["p_trafo_kw"].max(), rel=1e-5)
     assert by.loc["none", "minutes_over_rating"] == (ts[ts.strategy == "none"]["loading_pct"] > 100).sum()
+    three = ts[ts.strategy == "none"][["loading_pct_a", "loading_pct_b", "loading_pct_c"]].mean(axis=1)
+    assert by.loc["none", "minutes_over_rating_3ph_avg"] == (three > 100).sum()
     bills = pd.read_csv(out / "bills.csv")
     assert by.loc["dlm", "customer_cost_total"] == pytest.approx(bills[bills.strategy == "dlm"]["total"].sum())
     for png in ("transformer_load.png", "phase_loading.png", "participation.png"):

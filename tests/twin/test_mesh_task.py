@@ -100,3 +100,25 @@ def test_validate_task_writes_report_with_required_checks(run_task) -> None:
     assert by["aloha_throughput"]["passed"] and by["fspl_band_ratio"]["passed"]
     assert (out / "report.md").read_text().count("|") > 20
     assert (out / "aloha.png").is_file()
+
+
+@pytest.mark.parametrize("keep_concentrators", [False, True])
+def test_site_without_modules_is_one_line(tmp_path, run_task, keep_concentrators) -> None:
+    """A site file with no modules (and no concentrators) gives one line, not a traceback."""
+    from scenarios.generators import make_rural_street
+    from scenarios.generators.rural import RuralConfig
+    from scenarios.site_io import site_to_dict
+
+    site = site_to_dict(make_rural_street(RuralConfig(), 1))
+    site["modules"] = []
+    if not keep_concentrators:
+        site["concentrators"] = []
+    for meter in site["meters"]:
+        meter["module_id"] = None
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(site))
+    with pytest.raises(InputError) as info:
+        run_task("empty", ["task=mesh", "site=file", f"site.path={path}", "tracking=off"])
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(f"{path}: modules: the site has no radio modules")
+    assert not (tmp_path / "empty" / "mesh").exists()

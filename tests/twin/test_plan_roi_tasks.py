@@ -97,3 +97,26 @@ def test_points_without_coordinates_exit_2(tmp_path) -> None:
     assert proc.returncode == 2, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "points.csv" in errors[0] and "row 2" in errors[0], proc.stderr
+
+
+def test_roi_after_plan_and_analytics_uses_their_bom_and_measured_losses(plan_run, tmp_path, run_task) -> None:
+    """task=roi in the run folder of task=plan and task=analytics: the plan's BoM, the measured losses as measured."""
+    import shutil
+
+    plan_summary, plan_out = plan_run
+    run = tmp_path / "chain"
+    shutil.copytree(plan_out, run / "plan")
+    (run / "analytics").mkdir(parents=True)
+    (run / "analytics" / "summary.json").write_text(json.dumps({"imbalance_pct_entrance": 3.2}))
+    pd.DataFrame({"meter_id": ["M1"], "stolen_kwh_per_day": [2.0]}).to_csv(run / "analytics" / "suspects.csv",
+                                                                        index=False)
+    summary, out = run_task("chain", ["task=roi", "tracking=off", "roi.losses_after_pct=8",
+                                      "roi.losses_before_pct=12", "roi.tariff_per_kwh=0.2"])
+    assert summary["investment"] == pytest.approx(plan_summary["capex"])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert "losses_before_pct" in on_disk["measured_inputs"]
+    assert on_disk["measured_findings"][0]["input"] == "losses_before_pct"
+    assert "3.20 %" in on_disk["measured_findings"][0]["text"]
+    cash = pd.read_csv(out / "cashflow.csv")
+    assert cash["loss_reduction"].sum() == 0.0
+    assert cash["theft_recovered"].sum() == pytest.approx(2.0 * 365 * 0.2 * (len(cash) - 1), rel=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -67,3 +68,81 @@ def test_unreachable_server_is_one_line_input_error(tmp_path: Path) -> None:
 
 def test_flatten_nested_config() -> None:
     assert flatten({"a": {"b": 1, "c": {"d": "x"}}, "e": [1, 2]}) == {"a.b": 1, "a.c.d": "x", "e": [1, 2]}
+
+
+_FIRST_USE = """
+import sys, time
+from pathlib import Path
+import mlflow  # imported before the barrier, so that the three really start together
+from twin.tracking import Tracker
+barrier, me = Path(sys.argv[1]), sys.argv[2]
+(barrier / me).touch()
+deadline = time.time() + 120
+while len(list(barrier.iterdir())) < 3 and time.time() < deadline:
+    time.sleep(0.002)
+tracker = Tracker(True, None, "balance-twin", Path.cwd())
+run_id = tracker.start("first-use", {"seed": sys.argv[2]}, tags={"task": "grid"})
+tracker.end(True)
+print(run_id)
+"""
+
+
+def test_three_runs_started_together_on_a_fresh_store(tmp_path: Path) -> None:
+    """Three processes create the same new local store at once: all three runs are recorded."""
+    from mlflow import MlflowClient
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    barrier = tmp_path.parent / f"{tmp_path.name}-ready"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", _FIRST_USE, str(barrier), str(k)], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert (tmp_path / "mlflow.db").is_file() and (tmp_path / "mlflow.db.lock").is_file()
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("balance-twin").experiment_id])
+    assert sorted(r.info.run_id for r in runs) == sorted(out.strip() for out, _ in outs)
+    assert sorted(r.data.params["seed"] for r in runs) == ["0", "1", "2"]
+
+
+def test_lock_path_of_local_stores_only() -> None:
+    from twin.tracking import lock_path
+
+    assert lock_path("sqlite:////data/x/mlflow.db") == Path("/data/x/mlflow.db.lock")
+    assert lock_path("file:///data/mlruns") == Path("/data/mlruns.lock")
+    assert lock_path("http://localhost:5000") is None
+    assert lock_path("sqlite:///:memory:") is None
+
+
+def test_runs_are_tagged_with_overrides_and_output_folder(tmp_path: Path, monkeypatch) -> None:
+    from mlflow import MlflowClient
+
+    import twin.runner
+    from twin.cli import compose_checked
+    from twin.runner import execute
+
+    monkeypatch.setitem(twin.runner.TASKS, "grid", lambda cfg, out_dir: {"figure": 1.0})
+    overrides = ["task=grid", "loads.minutes=60", "seed=3"]
+    summary = execute(compose_checked(overrides), tmp_path / "sweep" / "1", cwd=tmp_path, overrides=overrides)
+    run = MlflowClient(tracking_uri=summary["tracking_uri"]).get_run(summary["mlflow_run_id"])
+    assert run.data.tags["overrides"] == "task=grid loads.minutes=60 seed=3"
+    assert run.data.tags["output_dir"] == str((tmp_path / "sweep" / "1" / "grid").resolve())
+    assert run.data.tags["task"] == "grid"
+
+
+@pytest.mark.slow
+def test_multirun_tags_each_run(tmp_path: Path) -> None:
+    """``-m seed=1,2``: two MLflow runs, each tagged with its own overrides and folder."""
+    from mlflow import MlflowClient
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run([sys.executable, "-m", "twin.cli", "-m", "task=grid", "loads.minutes=60", "seed=1,2",
+                           "hydra.sweep.dir=sweep"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("balance-twin").experiment_id])
+    tags = sorted((r.data.tags["overrides"], r.data.tags["output_dir"]) for r in runs)
+    assert tags == [("task=grid loads.minutes=60 seed=1", str((tmp_path / "sweep" / "0" / "grid").resolve())),
+                    ("task=grid loads.minutes=60 seed=2", str((tmp_path / "sweep" / "1" / "grid").resolve()))]

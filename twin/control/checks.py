@@ -31,7 +31,7 @@ from grid_model.weather import WeatherConfig, make_weather
 from mesh_sim.checks import Check
 from twin.control.closed_loop import run_strategy
 from twin.control.comparison import conservation_error_kwh
-from twin.control.config import DLMConfig, DRConfig, LatencyConfig
+from twin.control.config import CentralDRConfig, DLMConfig, DRConfig, LatencyConfig
 from twin.control.tariffs import TariffConfig
 
 #: Claimed mean delay from command to load off, s (docs/domain.md).
@@ -49,7 +49,9 @@ def check_config(cfg: DictConfig, latency_source: str = "mesh") -> DictConfig:
     tariff = OmegaConf.merge(OmegaConf.structured(TariffConfig), tou)
     site = DistrictSiteConfig(buildings=1, streets=1, entrances=2, floors=5, flats_per_floor=4, water=False)
     loads = SyntheticLoadsConfig(minutes=1440, households=HouseholdConfig(**_HOUSEHOLDS))
+    # The event controller sheds every participant during the peak: the physics checks need sheds to check.
     dr = DRConfig(participation=1.0, sweep=[], dlm=DLMConfig(threshold_kw=5.0, peak_threshold_kw=4.0),
+                  central=CentralDRConfig(mode="event"),
                   latency=LatencyConfig(source=latency_source, days=0.5, broadcasts_per_day=48.0))
     return OmegaConf.create({"site": OmegaConf.structured(site), "loads": OmegaConf.structured(loads),
                              "grid": cfg.grid, "mesh": cfg.mesh, "dr": OmegaConf.structured(dr), "tariff": tariff,

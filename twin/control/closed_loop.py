@@ -21,6 +21,8 @@ from grid_model.households.fleet import HouseholdFleet
 from twin.control.central import CentralDR
 from twin.control.config import DRConfig
 from twin.control.dlm import LocalDLM
+from twin.control.forecast import LoadForecast
+from twin.control.forecast_dr import ForecastDR
 from twin.control.guard import SocketGuard
 from twin.control.latency import LatencyModel
 
@@ -39,6 +41,10 @@ class ControlPlan:
         rank: (n,) a seeded permutation: the homes with ``rank < round(p·n)``
             take part at participation ``p`` (so a larger ``p`` adds homes).
         seed: Seed of the command delays.
+        forecast: The operator's load forecast (set from the uncontrolled run
+            before the controlled runs; needed by ``central.mode=forecast``).
+        green_rated_kw: (n,) installed GREEN power of each home.
+        phase_weight: (n, 3) share of each home on the phases.
     """
 
     cfg: DRConfig
@@ -49,6 +55,9 @@ class ControlPlan:
     latency: LatencyModel
     rank: np.ndarray
     seed: int
+    forecast: LoadForecast | None = None
+    green_rated_kw: np.ndarray | None = None
+    phase_weight: np.ndarray | None = None
 
     def participants(self, participation: float) -> np.ndarray:
         """(n,) bool, the homes taking part at ``participation``."""
@@ -82,6 +91,9 @@ class StrategyRun:
         event_minutes: Minutes a central DR event was on.
         event_on: (T,) bool, the minutes a central DR event was on.
         forced_restores: YELLOW circuits the guard switched back on.
+        p_kw_by_class: RED/YELLOW/GREEN → (n, T) per home (kept for the uncontrolled run only).
+        shortfall_minutes: Phase-minutes the forecast controller had too few homes to shed.
+        variant: Robustness variant (empty for the main runs).
     """
 
     strategy: str
@@ -106,10 +118,27 @@ class StrategyRun:
     event_minutes: int = 0
     event_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     forced_restores: int = 0
+    p_kw_by_class: dict[str, np.ndarray] = field(default_factory=dict)
+    shortfall_minutes: int = 0
+    variant: str = ""
+
+
+def plan_forecast(plan: ControlPlan, none_run: StrategyRun, error_scale: float = 1.0, stream: int = 0) -> LoadForecast:
+    """The operator's forecast from the uncontrolled run (``error_scale`` × the configured error)."""
+    from dataclasses import replace
+
+    from twin.control.forecast import build_forecast
+
+    fc = plan.cfg.forecast
+    cfg = replace(fc, error_pct=fc.error_pct * error_scale)
+    rng = np.random.default_rng([plan.seed, 21, stream])
+    return build_forecast(cfg, none_run.p_kw, none_run.p_kw_by_class["GREEN"], none_run.p_kw_by_class["YELLOW"],
+                          none_run.phase_loading_pct, plan.phase_weight, rng)
 
 
 def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, strategy: str,
-                 participation: float) -> StrategyRun:
+                 participation: float, latency: LatencyModel | None = None, forecast: LoadForecast | None = None,
+                 variant: str = "") -> StrategyRun:
     """Simulates one strategy over the fleet's horizon.
 
     Args:
@@ -118,8 +147,13 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
         plan: What the strategies share.
         strategy: ``none``, ``dr``, ``dlm`` or ``combined``.
         participation: Share of homes taking part.
+        latency: Command delays instead of the plan's (robustness runs).
+        forecast: Forecast instead of the plan's (robustness runs).
+        variant: Label of a robustness run.
     """
     cfg = plan.cfg
+    latency = latency if latency is not None else plan.latency
+    forecast = forecast if forecast is not None else plan.forecast
     fleet = copy.deepcopy(fleet_template)
     n, minutes = fleet.n, fleet.minutes
     devices = len(YELLOW_DEVICES)
@@ -127,9 +161,23 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
     controllable = np.array([d in cfg.controllable_yellow for d in YELLOW_DEVICES])
     switched = part[:, None] & controllable[None, :]
     rng = np.random.default_rng([plan.seed, 7, int(round(participation * 1000))])
-    central = CentralDR(cfg.central, cfg.guard, part, plan.hops, plan.latency, plan.peak, rng) \
-        if strategy in ("dr", "combined") else None
-    dlm = LocalDLM(cfg.dlm, part, plan.threshold_kw, plan.cheapest, controllable, cfg.control_green,
+    central: CentralDR | ForecastDR | None = None
+    central_dev = np.ones(devices, dtype=bool)
+    if strategy in ("dr", "combined"):
+        if cfg.central.mode == "forecast":
+            if forecast is None:
+                # The operator's forecast comes from the twin's uncontrolled run of the same day.
+                plan.forecast = forecast = plan_forecast(plan, run_strategy(fleet_template, engine, plan, "none", 0.0))
+            central = ForecastDR(cfg.central, cfg.guard, part, plan.hops, latency, forecast, plan.green_rated_kw, rng,
+                                 plan.rank, fleet.tank.kw > 0)
+            central_dev = np.array([d in cfg.central.yellow_devices for d in YELLOW_DEVICES])
+        else:
+            central = CentralDR(cfg.central, cfg.guard, part, plan.hops, latency, plan.peak, rng)
+    forecast_mode = isinstance(central, ForecastDR)
+    # With the forecast controller GREEN is the operator's (released against the headroom); an armed
+    # local DLM only rotates the home's YELLOW circuits to hold its threshold.
+    dlm = LocalDLM(cfg.dlm, part, plan.threshold_kw, plan.cheapest, controllable,
+                   cfg.control_green and not forecast_mode,
                    fleet.yellow_rating_kw, np.random.default_rng([plan.seed, 8, int(round(participation * 1000))])) \
         if strategy in ("dlm", "combined") else None
     guard = SocketGuard(n, devices, cfg.guard)
@@ -140,15 +188,22 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
     event_on = np.zeros(minutes, dtype=bool)
     allow = np.ones((n, 3), dtype=bool)
     loading_prev, p_prev = 0.0, np.zeros(n)
+    phase_prev = np.zeros(3)
     no_urgent = np.zeros(n, dtype=bool)
     for t in range(minutes):
         yellow_on = np.ones((n, devices), dtype=bool)
         green_on = np.ones(n, dtype=bool)
         if central is not None:
-            central.decide(t, loading_prev)
+            central.decide(t, phase_prev if forecast_mode else loading_prev)
             central.receive(t)
+            if dlm is not None and forecast_mode:
+                # combined: local DLM holds its threshold only where the central controller armed it.
+                newly_off = dlm.participants & ~central.dlm_armed
+                central.adopt_green(newly_off & dlm.green_deferred, t)
+                dlm.disarm(newly_off)
+                dlm.participants = part & central.dlm_armed
             event_on[t] = central.last_on
-            yellow_on &= ~central.yellow_off[:, None]
+            yellow_on &= ~(central.yellow_off[:, None] & central_dev[None, :])
             green_on &= ~central.green_off
         urgent = fleet.ev.urgent(t, cfg.ev_deadline_margin_min) if cfg.ev_deadline_override else no_urgent
         if dlm is not None:
@@ -175,6 +230,7 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
         for k, cls in enumerate(("RED", "YELLOW", "GREEN")):
             p_class[k, t] = fleet.p_kw_by_class[cls][:, t].sum()
         loading_prev, p_prev = r.loading_pct, p
+        phase_prev = phase_loading[:, t]
     return StrategyRun(
         strategy=strategy, participation=participation, phase_loading_pct=phase_loading, p_class_kw=p_class,
         p_kw=fleet.p_kw, energy_not_served_kwh=fleet.energy_not_served_kwh.copy(),
@@ -186,4 +242,6 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
         commands_sent=central.commands_sent if central else 0,
         deliveries_lost=central.deliveries_lost if central else 0,
         event_minutes=central.event_minutes if central else 0, event_on=event_on,
-        forced_restores=guard.forced_restores, **out)
+        forced_restores=guard.forced_restores,
+        p_kw_by_class={k: v.copy() for k, v in fleet.p_kw_by_class.items()} if strategy == "none" else {},
+        shortfall_minutes=getattr(central, "shortfall_minutes", 0), variant=variant, **out)

@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grid_model.households.config import YELLOW_DEVICES
+from twin.control.forecast import ForecastConfig
+from twin.control.thermal import ThermalConfig
 
 #: Strategies ``task=dr`` compares, in output order.
 STRATEGIES: tuple[str, ...] = ("none", "dr", "dlm", "combined")
 #: What starts a central DR event.
 TRIGGERS: tuple[str, ...] = ("peak_tariff", "overload", "both")
+#: How central DR decides.
+CENTRAL_MODES: tuple[str, ...] = ("forecast", "event")
 #: Where central commands get their delay from.
 LATENCY_SOURCES: tuple[str, ...] = ("mesh", "fixed")
 
@@ -43,7 +47,11 @@ class CentralDRConfig:
     """The operator's or supplier's DR: group broadcasts through the radio network.
 
     Attributes:
-        trigger: ``peak_tariff`` (the day's highest-rate period), ``overload``
+        mode: ``forecast`` (default: sheds just enough from the forecast and the
+            measured phase loading, :mod:`twin.control.forecast_dr`) or
+            ``event`` (the earlier event logic: an event sheds all GREEN and
+            rotates YELLOW in every participating home, :mod:`twin.control.central`).
+        trigger: (``event`` mode) ``peak_tariff`` (the day's highest-rate period), ``overload``
             (measured transformer loading) or ``both``.
         start_loading_pct: Loading at which an overload event starts.
         release_loading_pct: The event ends once loading stays below this ...
@@ -58,8 +66,27 @@ class CentralDRConfig:
         restore_spread_min: Each module switches GREEN back on after a random
             delay of up to this long once the restore arrives (randomised
             restoration, so that tanks and chargers do not start together).
+        target_loading_pct: (``forecast`` mode) Phase loading the controller keeps under.
+        release_margin_pct: Sheds are released only while the predicted
+            loading is this far under the target (hysteresis).
+        rebound_factor: A released YELLOW circuit is expected to draw this
+            multiple of its forecast power (thermostats catching up).
+        green_max_off_min: A home's GREEN off longer than this is swapped for
+            fresh homes when they can take its place.
+        max_swaps_per_min: Such swaps per phase and minute.
+        tank_max_off_min: GREEN of a home with a water heater is released after
+            this long (rebound counted): a shed tank that is drawn on runs cold
+            (0: no such limit; tried at 30-60 min, it traded a few hundred
+            comfort home-minutes for many more minutes over rating).
+        tank_rest_min: ... and may not be shed again for this long.
+        yellow_devices: YELLOW circuits the central shed switches (not the
+            kettle or microwave: a lost boil is energy not served).
+        dlm_arm_hold_min: (``combined``) local DLM is armed on a phase for this
+            long after the controller ran short of homes to shed there.
+        refresh_min: The full commanded state is broadcast again this often (0: never).
     """
 
+    mode: str = "forecast"
     trigger: str = "both"
     start_loading_pct: float = 95.0
     release_loading_pct: float = 80.0
@@ -70,6 +97,16 @@ class CentralDRConfig:
     shed_green: bool = True
     restore_stagger_min: int = 15
     restore_spread_min: int = 30
+    target_loading_pct: float = 90.0
+    release_margin_pct: float = 5.0
+    rebound_factor: float = 1.5
+    green_max_off_min: int = 90
+    max_swaps_per_min: int = 3
+    tank_max_off_min: int = 0
+    tank_rest_min: int = 0
+    yellow_devices: list[str] = field(default_factory=lambda: ["hvac", "fridge"])
+    dlm_arm_hold_min: int = 30
+    refresh_min: int = 15
 
 
 @dataclass
@@ -135,6 +172,9 @@ class DRConfig:
             dishwasher, EV charger) are switched.
         strategies: Strategies to compare, from ``none``, ``dr``, ``dlm``, ``combined``.
         sweep: Participation rates of the combined-strategy sweep (empty: no sweep).
+        sweep_strategies: Strategies swept (``combined`` always; add ``dr``/``dlm``
+            to answer the participation question for them too, at one closed
+            loop per rate each).
         ev_deadline_override: The EV charger overrides a GREEN shed (central or
             local) once the car needs all its remaining plug-in time, less
             ``ev_deadline_margin_min``, to charge by departure.
@@ -144,6 +184,14 @@ class DRConfig:
         central: Central DR.
         dlm: Local DLM.
         latency: Command delay model.
+        forecast: The operator's load forecast (``forecast`` mode).
+        thermal: IEC 60076-7 thermal characteristics of the transformer.
+        bound: Compute the ``optimal_bound`` rows (perfect-foresight programme).
+        robustness: Also run ``dr`` and ``combined`` at ``participation`` with
+            the forecast error tripled, with the radio degraded, and with both.
+        degraded_delivery: Delivery of each broadcast to each home in the
+            degraded-radio runs, on top of the mesh model's own losses.
+        degraded_extra_delay_s: Delay added to every command in those runs.
     """
 
     participation: float = 0.4
@@ -151,6 +199,7 @@ class DRConfig:
     control_green: bool = True
     strategies: list[str] = field(default_factory=lambda: list(STRATEGIES))
     sweep: list[float] = field(default_factory=lambda: [round(0.1 * k, 1) for k in range(11)])
+    sweep_strategies: list[str] = field(default_factory=lambda: ["combined"])
     ev_deadline_override: bool = True
     ev_deadline_margin_min: int = 30
     year: int = 2026
@@ -158,3 +207,9 @@ class DRConfig:
     central: CentralDRConfig = field(default_factory=CentralDRConfig)
     dlm: DLMConfig = field(default_factory=DLMConfig)
     latency: LatencyConfig = field(default_factory=LatencyConfig)
+    forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    thermal: ThermalConfig = field(default_factory=ThermalConfig)
+    bound: bool = True
+    robustness: bool = True
+    degraded_delivery: float = 0.8
+    degraded_extra_delay_s: float = 60.0

@@ -118,6 +118,13 @@ class LocalDLM:
             excess = excess - np.where(cut, yellow_prev_kw[self._rows, d], 0.0)
         return ~self.yellow_shed, ~self.green_deferred
 
+    def disarm(self, homes: np.ndarray) -> None:
+        """Hands ``homes`` back: their deferred GREEN and shed YELLOW come on again."""
+        homes = np.asarray(homes, dtype=bool)
+        if homes.any():
+            self.green_deferred[homes] = False
+            self.yellow_shed[homes] = False
+
     def sync(self, actual_on: np.ndarray) -> None:
         """Forgets sheds the guard has ended (the circuit is on again)."""
         self.yellow_shed &= ~actual_on

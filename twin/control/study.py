@@ -20,8 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from grid_model.households.fleet import HouseholdFleet
 from scenarios.errors import InputError
 from twin import pipeline
-from twin.control.closed_loop import ControlPlan, StrategyRun, run_strategy
+from twin.control.closed_loop import ControlPlan, StrategyRun, plan_forecast, run_strategy
 from twin.control.config import DRConfig
+from twin.control.forecast import LoadForecast, forecast_error, phase_weights
 from twin.control.latency import fixed_latency, site_latency
 from twin.control.tariffs import Tariff
 from twin.control.validation import check_thresholds
@@ -42,6 +43,9 @@ class Study:
         rating_kva: Transformer rating.
         latency_source: Where the command delays come from.
         mesh_summary: Key figures of the mesh_sim run (``latency.source=mesh``).
+        ambient_c: (T,) outdoor temperature (transformer thermal model).
+        forecast_error: Error figures of the operator's forecast (after the uncontrolled run).
+        none_run: The uncontrolled run the forecast and the bound are built from.
     """
 
     site: Any
@@ -54,6 +58,9 @@ class Study:
     rating_kva: float
     latency_source: str
     mesh_summary: dict[str, Any]
+    ambient_c: np.ndarray | None = None
+    forecast_error: dict[str, float] | None = None
+    none_run: StrategyRun | None = None
 
 
 def start_time(year: int, day_of_year: int) -> datetime:
@@ -131,11 +138,28 @@ def build_study(cfg: DictConfig, step: Callable[[str], None] = lambda _: None) -
     order = np.random.default_rng([seed, 5]).permutation(n)
     rank = np.empty(n, dtype=int)
     rank[order] = np.arange(n)
+    hp = fleet.homes
+    green_rated = fleet.tank.kw + fleet.ev.kw + 2.0 * (np.asarray(hp.has_washer) | np.asarray(hp.has_dishwasher))
     plan = ControlPlan(cfg=dr, peak=np.asarray(zones.peak, dtype=bool), cheapest=np.asarray(zones.cheapest, dtype=bool),
-                       threshold_kw=threshold, hops=np.asarray(hops, dtype=int), latency=latency, rank=rank, seed=seed)
+                       threshold_kw=threshold, hops=np.asarray(hops, dtype=int), latency=latency, rank=rank, seed=seed,
+                       green_rated_kw=np.asarray(green_rated, dtype=float),
+                       phase_weight=phase_weights([c.phase for c in site.consumers]))
     return Study(site=site, fleet=fleet, engine=engine, plan=plan, tariff=tariff, start=start,
                  zone_names=np.asarray(zones.name), rating_kva=float(network.transformer.sn_kva),
-                 latency_source=latency.source, mesh_summary=mesh_summary)
+                 latency_source=latency.source, mesh_summary=mesh_summary,
+                 ambient_c=np.asarray(fleet.weather.temp_c[:minutes], dtype=float))
+
+
+def make_forecast(study: Study, none_run: StrategyRun, error_scale: float = 1.0, stream: int = 0) -> LoadForecast:
+    """The operator's forecast built from the twin's uncontrolled run (``error_scale`` × the configured error)."""
+    return plan_forecast(study.plan, none_run, error_scale, stream)
+
+
+def attach_forecast(study: Study, none_run: StrategyRun) -> None:
+    """Gives the plan its forecast and records the forecast's error against the uncontrolled run."""
+    study.none_run = none_run
+    study.plan.forecast = make_forecast(study, none_run)
+    study.forecast_error = forecast_error(study.plan.forecast, none_run.phase_loading_pct)
 
 
 def run_study(study: Study, jobs: list[tuple[str, float]],
@@ -151,9 +175,19 @@ def run_study(study: Study, jobs: list[tuple[str, float]],
         jobs: (strategy, participation) pairs.
         done: Called with each finished run (progress).
     """
+    from dataclasses import replace
+
     runs = []
     for job in jobs:
-        runs.append(run_strategy(study.fleet, study.engine, study.plan, *job))
+        if job[0] != "none" and job[1] == 0.0 and study.none_run is not None:
+            # Nobody takes part: the run is the uncontrolled one (same homes, same draws), not simulated again.
+            runs.append(replace(study.none_run, strategy=job[0], p_kw_by_class={}))
+        else:
+            runs.append(run_strategy(study.fleet, study.engine, study.plan, *job))
+        if job[0] == "none":
+            study.none_run = runs[-1]
+            if study.plan.forecast is None:
+                attach_forecast(study, runs[-1])
         if done is not None:
             done(runs[-1])
     return runs

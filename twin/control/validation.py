@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from grid_model.households.config import YELLOW_DEVICES
 from scenarios.errors import InputError
-from twin.control.config import LATENCY_SOURCES, STRATEGIES, TRIGGERS, DRConfig
+from twin.control.config import CENTRAL_MODES, LATENCY_SOURCES, STRATEGIES, TRIGGERS, DRConfig
 
 
 def _share(key: str, value: float) -> None:
@@ -38,7 +38,9 @@ def check_dr(cfg: DictConfig) -> None:
     if not 0.0 < dr.latency.fixed_delivery <= 1.0:
         raise InputError(f"dr.latency.fixed_delivery: must be in (0, 1], got {dr.latency.fixed_delivery}")
     choices = [("dr.central.trigger", dr.central.trigger, TRIGGERS),
+               ("dr.central.mode", dr.central.mode, CENTRAL_MODES),
                ("dr.latency.source", dr.latency.source, LATENCY_SOURCES)]
+    choices += [(f"dr.central.yellow_devices[{k}]", d, YELLOW_DEVICES) for k, d in enumerate(dr.central.yellow_devices)]
     choices += [(f"dr.strategies[{k}]", s, STRATEGIES) for k, s in enumerate(dr.strategies)]
     choices += [(f"dr.controllable_yellow[{k}]", d, YELLOW_DEVICES) for k, d in enumerate(dr.controllable_yellow)]
     for key, value, allowed in choices:
@@ -56,6 +58,13 @@ def check_dr(cfg: DictConfig) -> None:
     for key in ("customer_threshold_kw", "peak_threshold_kw", "night_threshold_kw"):
         if getattr(dr.dlm, key) < 0:
             raise InputError(f"dr.dlm.{key}: must not be negative, got {getattr(dr.dlm, key)}")
+    if not 0.0 < dr.degraded_delivery <= 1.0:
+        raise InputError(f"dr.degraded_delivery: must be in (0, 1], got {dr.degraded_delivery}")
+    if dr.forecast.error_pct < 0 or dr.forecast.block_min < 1:
+        raise InputError(f"dr.forecast: error_pct must be >= 0 and block_min >= 1, got {dr.forecast.error_pct}, "
+                         f"{dr.forecast.block_min}")
+    if dr.central.target_loading_pct <= 0:
+        raise InputError(f"dr.central.target_loading_pct: must be > 0, got {dr.central.target_loading_pct}")
     if dr.central.release_loading_pct > dr.central.start_loading_pct:
         raise InputError(f"dr.central.release_loading_pct: {dr.central.release_loading_pct} is above "
                          f"dr.central.start_loading_pct={dr.central.start_loading_pct}")

@@ -4,7 +4,7 @@ A task is ``run(cfg, out_dir) -> dict`` of key figures; the runner adds the
 tracking ids, writes ``summary.json`` and logs everything to MLflow.
 """
 
-from twin.tasks import analytics, dr, grid, hil, mesh, plan, roi, simulate, validate
+from twin.tasks import analytics, dr, emulate, grid, hil, mesh, plan, roi, simulate, validate
 
 TASKS = {
     "simulate": simulate.run,
@@ -16,4 +16,5 @@ TASKS = {
     "roi": roi.run,
     "plan": plan.run,
     "hil": hil.run,
+    "emulate": emulate.run,
 }

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,9 @@ from tqdm.auto import tqdm
 from analytics import plots
 from analytics.balances import daily_table
 from analytics.config import AnalyticsConfig
-from analytics.pipeline import Prepared, detect, detect_offset_h, prepare
+from analytics.calendar import site_zone
+from analytics.data_format.verdict import check_reject_share, import_line
+from analytics.pipeline import Prepared, detect, prepare
 from analytics.suspects import suspects_frame
 from scenarios.errors import InputError
 from twin import pipeline
@@ -50,22 +51,52 @@ def simulate_input(cfg: DictConfig, acfg: AnalyticsConfig, out: Path) -> tuple[A
     from analytics.inject import draw_anomalies, truth_frame
     from analytics.synth import SynthConfig, make_data
 
-    site = pipeline.build_site(cfg.site, int(cfg.seed))
     sim = acfg.simulated
-    synth_cfg = SynthConfig(days=sim.days, start=sim.start, gap_share=sim.gap_share, water_leak_share=0.05)
+    check_simulated_days(sim.days, sim.anomaly_share, acfg.theft.clean_days)
+    site = pipeline.build_site(cfg.site, int(cfg.seed))
+    synth_cfg = SynthConfig(days=sim.days, start=sim.start, gap_share=sim.gap_share, water_leak_share=0.05,
+                            timezone=acfg.timezone or "")
     consumer_meters = [m.meter_id for m in site.meters
                        if m.consumer_id and m.kind.value == "electricity"]
     group_of = {m.meter_id: m.group_id for m in site.meters}
     anomalies = draw_anomalies(consumer_meters, sim.days, sim.anomaly_share, int(cfg.seed),
                                min_start_day=acfg.theft.clean_days, groups=group_of,
-                               max_per_group=sim.max_per_group or None, min_days_after=min(10, sim.days // 3))
+                               max_per_group=sim.max_per_group or None, min_days_after=_days_after(sim.days))
     data = make_data(site, synth_cfg, int(cfg.seed), anomalies)
     write_site_data(out, site, data.meter_ids, data.start, data.values, parquet=sim.parquet)
     return site, truth_frame(anomalies, data.start), data.equipment_w()
 
 
-def _local_hours(prep: Prepared, offset_h: float) -> pd.DatetimeIndex:
-    return prep.hours_utc.tz_convert(timezone(timedelta(hours=offset_h)))
+def _days_after(days: int) -> int:
+    """Days of simulated data left after an injected anomaly starts."""
+    return min(10, days // 3)
+
+
+def check_simulated_days(days: int, anomaly_share: float, clean_days: int) -> None:
+    """Raises InputError naming ``analytics.simulated.days`` and its minimum when anomalies cannot fit.
+
+    An anomaly starts after ``clean_days`` clean days (the detector learns
+    from them) and leaves :func:`_days_after` days of data after its start.
+    """
+    if days < 1:
+        raise InputError(f"analytics.simulated.days: must be >= 1, got {days}")
+    if anomaly_share <= 0:
+        return
+    need = 1
+    while need - _days_after(need) < clean_days:
+        need += 1
+    if days < need:
+        raise InputError(f"analytics.simulated.days: {days} is too short to inject anomalies; the minimum is {need} "
+                         f"({clean_days} clean days, analytics.theft.clean_days, then {_days_after(need)} days "
+                         "with the anomaly), or set analytics.simulated.anomaly_share=0")
+
+
+def import_window(cfg: DictConfig, acfg: AnalyticsConfig) -> dict[str, Any]:
+    """``read_dir`` arguments of the plausible time range: simulated data may lie in the future."""
+    now = pd.Timestamp.now(tz="UTC")
+    if not cfg.data_dir:
+        now = max(now, pd.Timestamp(acfg.simulated.start) + pd.Timedelta(days=acfg.simulated.days))
+    return {"earliest": acfg.earliest_timestamp, "days_ahead": acfg.max_days_ahead, "now": now}
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
@@ -88,11 +119,13 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             truth.to_csv(out_dir / "truth.csv", index=False)
         step("import")
         data = read_dir(data_dir, absurd_kwh_per_hour=acfg.absurd_kwh_per_hour,
-                        absurd_m3_per_hour=acfg.absurd_m3_per_hour)
+                        absurd_m3_per_hour=acfg.absurd_m3_per_hour, **import_window(cfg, acfg))
+        print(import_line(data, str(data_dir)), flush=True)
+        check_reject_share(data, f"data_dir {data_dir}", acfg.max_reject_share)
         data.rejects.to_csv(out_dir / "rejects.csv", index=False)
         data.gaps().to_csv(out_dir / "gaps.csv", index=False)
-        offset = acfg.utc_offset_h if acfg.utc_offset_h is not None else detect_offset_h(data_dir)
-        prep = prepare(data, offset)
+        zone = site_zone(acfg.timezone, acfg.utc_offset_h, data.tz)
+        prep = prepare(data, zone)
         step("balances")
         suspects, scores, bal = detect(prep, acfg.theft, equipment)
         daily = daily_table(bal, prep.local_date)
@@ -106,7 +139,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                        "rmse_kwh": b.loss_model.rmse_kwh} for b in bal]).to_csv(out_dir / "loss_models.csv",
                                                                              index=False)
         step("forecasts")
-        figures_extra = forecasts_and_alerts(prep, acfg, offset, frame, out_dir)
+        figures_extra = forecasts_and_alerts(prep, acfg, frame, out_dir)
         step("phases")
         phase_summary = phase_moves(cfg, acfg, prep, site, out_dir)
         step("evaluate")
@@ -159,23 +192,37 @@ def add_grid_losses(cfg: DictConfig, site, prep: Prepared, bal, daily: pd.DataFr
     return out
 
 
-def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, suspects: pd.DataFrame,
+def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, suspects: pd.DataFrame,
                          out_dir: Path) -> dict[str, Any]:
     """Writes ``forecasts.csv``, ``alerts.csv`` and ``verification.csv``."""
     from analytics.alerts import alerts
     from analytics.forecasts import month_forecast
     from analytics.verification import verification_dates
 
-    hours = _local_hours(prep, offset)
+    hours = prep.hours_utc.tz_convert(prep.zone)
     meters = prep.meters
     consumer = meters["customer_id"].fillna("").astype(str).str.strip() != ""
     ids = meters.loc[consumer, "meter_id"].astype(str).tolist()
     rows = [prep.row_of[m] for m in ids]
     group_of = dict(zip(meters["meter_id"].astype(str), meters["group_id"].astype(str)))
     kind_of = dict(zip(meters["meter_id"].astype(str), meters["kind"].astype(str)))
-    forecast = month_forecast(prep.raw[rows], ids, hours, group_of, acfg.forecast, kind_of=kind_of)
+    try:
+        forecast = month_forecast(prep.raw[rows], ids, hours, group_of, acfg.forecast, kind_of=kind_of)
+    except ValueError as exc:  # too little data for a month-end forecast, or as_of outside the data
+        if acfg.forecast.as_of:
+            raise InputError(f"analytics.forecast.as_of: {exc}") from None
+        first = hours[0].isoformat() if len(hours) else "-"
+        raise InputError(f"analytics.forecast.as_of: the readings cover {len(hours)} hour(s) from {first} and no "
+                         "full local day, which the month-end forecast needs; give at least one full day of "
+                         "readings or set analytics.forecast.as_of=YYYY-MM-DD") from None
     forecast.to_csv(out_dir / "forecasts.csv", index=False, float_format="%.4f")
     found = alerts(prep.raw[rows], ids, hours, kind_of, forecast, acfg.alerts)
+    faults = suspects[suspects["kind"] == "group_meter_fault"] if "kind" in suspects else suspects.iloc[0:0]
+    if len(faults):  # a faulty group meter is an alert of its own (and in suspects.csv with its kind)
+        extra = pd.DataFrame({"meter_id": faults["meter_id"], "date": faults["anomaly_start"],
+                              "kind": "group_meter_fault", "value": faults["stolen_kwh_per_day"], "limit": np.nan,
+                              "unit": "kWh/day", "message": faults["evidence"]})
+        found = pd.concat([found, extra], ignore_index=True) if len(found) else extra
     found.to_csv(out_dir / "alerts.csv", index=False, float_format="%.4f")
     electricity = [m for m in ids if kind_of[m] == "electricity"]
     daily_mean = np.nanmean(prep.raw[[prep.row_of[m] for m in electricity]], axis=1) * 24.0
@@ -183,13 +230,13 @@ def forecasts_and_alerts(prep: Prepared, acfg: AnalyticsConfig, offset: float, s
     table["installed"] = meters.set_index("meter_id").reindex(electricity)["installed"].to_numpy() \
         if "installed" in meters.columns else acfg.meters_installed
     err = {}
-    for _, s in suspects.iterrows():
+    for _, s in suspects[suspects["kind"] != "group_meter_fault"].iterrows() if "kind" in suspects else []:
         reg = float(np.nanmean(prep.raw[prep.row_of[s["meter_id"]]]) * 24.0)
         stolen = float(s["stolen_kwh_per_day"]) if np.isfinite(s["stolen_kwh_per_day"]) else np.nan
         if np.isfinite(stolen) and reg + stolen > 0:
             err[s["meter_id"]] = 100.0 * stolen / (reg + stolen)
     table["measured_error_pct"] = [err.get(m, np.nan) for m in electricity]
-    as_of = prep.local[-1].normalize()
+    as_of = prep.local[-1].tz_localize(None).normalize()
     verification_dates(table, acfg.verification, as_of).to_csv(out_dir / "verification.csv", index=False,
                                                                 float_format="%.4f")
     return {"alerts": int(len(found)), "water_leak_alerts": int((found["kind"] == "water_leak").sum())

@@ -1,10 +1,15 @@
-"""``task=hil target=emulator|twin|serial [port=... rig_port=...]``: the bundled HIL regression suite.
+"""``task=hil target=emulator|twin|serial [port=... rig_port=...]``: the HIL regression and conformance suites.
 
 Runs ``hil/suite`` as plain pytest with the HIL plugin against the chosen
 target and writes under ``hil/``: ``junit.xml`` (with the concentrator's
 serial number and firmware as properties), ``traffic.log`` (timestamped raw
-bytes both ways with the decoded frames beside them) and ``report.md``. The
-command exits with code 1 when a case fails (the files are kept).
+bytes both ways with the decoded frames beside them) and ``report.md``.
+Then the protocol v1.1 conformance suite (``hil/conformance``, one test per
+spec id, bytes on the wire only) runs against a fresh emulator on a pty paced
+at 115200 baud (``target=emulator``) or the port (``target=serial``):
+``conformance.xml`` and ``conformance.md`` (the ids passed and failed). No
+wire on ``target=twin``: no conformance run. The command exits with code 1
+when a case or an id fails (the files are kept).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from hil.bench import TARGETS
+from hil.conformance import report as conformance_report
 from scenarios.errors import InputError
 from twin.progress import stages
 
@@ -86,7 +92,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     suite = Path(str(resources.files("hil") / "suite"))
     junit, traffic = out_dir / "junit.xml", out_dir / "traffic.log"
     traffic.touch()
-    with stages(["suite", "report"]) as step:
+    with stages(["suite", "conformance", "report"]) as step:
         step("suite")
         args = [str(suite), "-q", "-p", "hil.pytest_plugin", "-p", "no:cacheprovider", f"--hil-target={target}",
                 f"--hil-traffic={traffic}", f"--hil-seed={int(cfg.seed)}", f"--junitxml={junit}",
@@ -97,11 +103,56 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             args.append(f"--hil-rig-port={cfg.rig_port}")
         args.append(f"--hil-codec={cfg.codec}")
         code = int(pytest.main(args))
-        step("report")
         if not junit.is_file():
             raise InputError(f"target={target}: the suite did not run (pytest exit code {code})")
+        step("conformance")
+        conf = conformance(target, str(cfg.port), int(cfg.seed), out_dir)
+        step("report")
         counts, cases, props = _results(junit)
         write_report(out_dir / "report.md", target, counts, cases, props)
-    failed = counts["failed"] + counts["error"]
-    return {**counts, "target": target, **{k: v for k, v in props.items() if k != "target"},
+    failed = counts["failed"] + counts["error"] + len(conf.get("conformance_failed", []))
+    failed += len(conf.get("conformance_missing", []))          # an id without a test
+    if target == "emulator":                                    # the emulator has everything: no id may skip
+        failed += len(conf.get("conformance_skipped", []))
+    return {**counts, "target": target, **{k: v for k, v in props.items() if k != "target"}, **conf,
             "exit_code": 1 if failed or code not in (0, 5) else 0}
+
+
+def conformance(target: str, port: str, seed: int, out_dir: Path) -> dict[str, Any]:
+    """Runs ``hil/conformance`` against a fresh paced emulator or the port; writes ``conformance.md``.
+
+    On the emulator the last module is out of radio range (NAK_UNREACHABLE),
+    so the ids about modules without a route have one to test.
+    """
+    import pytest
+
+    if target == "twin":
+        return {}
+    spec = Path(__file__).resolve().parents[2] / "docs" / "serial-protocol.md"
+    suite = Path(str(resources.files("hil") / "conformance"))
+    ids = conformance_report.spec_ids(spec.read_text()) if spec.is_file() else []
+    junit = out_dir / "conformance.xml"
+    server = None
+    if target == "emulator":
+        from hil.emulator.session import EmulatorOptions, build_server
+
+        server = build_server(EmulatorOptions(seed=seed), traffic_log=out_dir / "conformance-traffic.log")
+        server.faults.trigger("out_of_range", module=len(server.device.modules), mode="nak")
+        server.start()
+        url = server.url
+    else:
+        url = port
+    try:
+        pytest.main([str(suite), "-q", "-p", "no:cacheprovider", f"--conf-url={url}", f"--junitxml={junit}",
+                     "-o", "junit_family=xunit1", "--rootdir", str(suite), "-W", "ignore::DeprecationWarning"])
+    finally:
+        if server is not None:
+            server.stop()
+    if not junit.is_file():
+        raise InputError(f"target={target}: the conformance suite did not run")
+    results = conformance_report.outcomes(junit)
+    if not ids:  # an installed copy without docs/: the ids the suite reports
+        ids = sorted(results)
+    groups = conformance_report.write_report(out_dir / "conformance.md", target, ids, results)
+    return {"conformance_ids": len(ids), **{f"conformance_{k}": v for k, v in groups.items()},
+            **{f"conformance_n_{k}": len(v) for k, v in groups.items()}}

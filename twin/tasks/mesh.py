@@ -28,6 +28,7 @@ from mesh_sim.config import MeshConfig
 from mesh_sim.geojson import write_topology_geojson
 from mesh_sim.outputs import write_mesh_outputs
 from mesh_sim.summary import summarize
+from scenarios.errors import InputError
 from twin import pipeline
 from twin.progress import stages
 
@@ -37,6 +38,14 @@ log = logging.getLogger(__name__)
 def mesh_config(cfg: DictConfig) -> MeshConfig:
     """The typed mesh settings of the composed config."""
     return OmegaConf.to_object(cfg.mesh)
+
+
+def check_has_radio(site, where: str) -> None:
+    """Raises InputError when the site has no radio module: nothing to simulate."""
+    if not site.modules:
+        hubs = len(site.concentrators)
+        raise InputError(f"{where}: modules: the site has no radio modules (and {hubs} concentrator(s)); "
+                         "task=mesh simulates the modules' radio network, so give a site with D100FC modules")
 
 
 def write_unreachable(path: Path, result) -> list[str]:
@@ -53,6 +62,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     workers = cfg.task.workers or os.cpu_count() or 1
     with stages(["site", "simulate", "write"]) as step:
         site = pipeline.build_site(cfg.site, cfg.seed)
+        check_has_radio(site, cfg.site.path if cfg.site.kind == "file" else f"site '{site.name}'")
         step("simulate")
         hours = int(mesh.days * 24 + mesh.drain_h)
         with tqdm(total=hours, desc="mesh", unit="h", file=sys.stderr, leave=False) as bar:

@@ -11,6 +11,13 @@ the suspects' hidden energy the theft recovered) and ``task.dr_dir`` (a
 ``irr``, Monte-Carlo statistics, brochure checks), ``cashflow.csv``,
 ``cashflow_monthly.csv``, ``tornado.csv``/``.png``, ``payback_mc.csv``/``.png``,
 ``cashflow.png`` and ``report.html``.
+
+Without ``task.plan_dir`` / ``task.analytics_dir``, the ``plan/`` and
+``analytics/`` folders of the same run folder are used when they are there
+(``task=plan``, ``task=analytics`` and ``task=roi`` run with the same
+``hydra.run.dir``): the default estimate then takes the plan's bill of
+materials and the analytics' measured losses. Measured inputs are used as
+measured (:mod:`analytics.roi.measured`).
 """
 
 from __future__ import annotations
@@ -81,24 +88,30 @@ def from_dr(dr_dir: Path, typed_upgrade: float) -> tuple[dict[str, float], str]:
         "is not counted as avoided.")
 
 
+def _sibling(out_dir: Path, task: str) -> str:
+    """``<run folder>/<task>`` when an earlier task of the same run wrote its summary there, else ""."""
+    folder = Path(out_dir).parent / task
+    return str(folder) if (folder / "summary.json").is_file() else ""
+
+
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Runs the task, writing into ``out_dir``; returns the key figures."""
     with stages(["inputs", "estimate"]) as step:
         step("inputs")
         roi = from_mapping(cfg.roi)
         plan = None
-        if cfg.task.plan_dir:
-            values, plan = from_plan(Path(cfg.task.plan_dir))
-            roi = with_inputs(roi, values, f"plan run {cfg.task.plan_dir}")
-        if cfg.task.analytics_dir:
-            values = from_analytics(Path(cfg.task.analytics_dir), roi.tariff_per_kwh)
-            if "losses_before_pct" in values and values["losses_before_pct"] < roi.losses_after_pct:
-                values["losses_before_pct"] = max(values["losses_before_pct"], roi.losses_after_pct)
-            roi = with_inputs(roi, values, f"analytics run {cfg.task.analytics_dir}")
+        plan_dir = cfg.task.plan_dir or _sibling(out_dir, "plan")
+        analytics_dir = cfg.task.analytics_dir or _sibling(out_dir, "analytics")
+        if plan_dir:
+            values, plan = from_plan(Path(plan_dir))
+            roi = with_inputs(roi, values, f"plan run {plan_dir}")
+        if analytics_dir:
+            values = from_analytics(Path(analytics_dir), roi.tariff_per_kwh)
+            roi = with_inputs(roi, values, f"measured by the analytics run {analytics_dir}", measured=True)
         notes = []
         if cfg.task.dr_dir:
             values, note = from_dr(Path(cfg.task.dr_dir), roi.transformer_upgrade_avoided)
-            roi = with_inputs(roi, values, f"DR run {cfg.task.dr_dir}")
+            roi = with_inputs(roi, values, f"DR run {cfg.task.dr_dir}", measured=True)
             notes.append(note)
         step("estimate")
         result = run_roi(roi, out_dir, plan=plan, sources=roi.input_sources, notes=notes)

@@ -14,7 +14,9 @@ from twin.control.closed_loop import run_strategy
 from twin.control.study import build_study
 
 OVERRIDES = [
-    "task=dr", "tracking=off", "dr.latency.source=fixed",
+    # The event controller (it sheds during the peak whatever the loading): these tests check the loop's
+    # physics and bookkeeping; the forecast controller has its own tests (test_forecast_dr.py).
+    "task=dr", "tracking=off", "dr.latency.source=fixed", "dr.central.mode=event",
     "site.buildings=1", "site.streets=1", "site.entrances=1", "site.floors=3",
     "loads.minutes=1440",
     # A clear evening peak: electric heating, water heaters and EV charging in many flats.
