@@ -76,6 +76,10 @@ def check_config(cfg: DictConfig) -> None:
         )
     if "mesh" in cfg:
         check_mesh(cfg)
+    if "calendar" in cfg:
+        from scenarios.calendars import CalendarConfig, check_calendar
+
+        check_calendar(CalendarConfig(**OmegaConf.to_container(cfg.calendar, resolve=True)), "calendar")
     if "dr" in cfg and "tariff" in cfg:
         from twin.control.validation import check_dr
 

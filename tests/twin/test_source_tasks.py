@@ -68,3 +68,8 @@ def test_mesh_on_simbench_writes_topology_geojson_in_wgs84(run_task):
     data = json.loads((out / "topology.geojson").read_text())
     lon, lat = data["features"][0]["geometry"]["coordinates"]
     assert 11.0 < lon < 12.0 and 53.0 < lat < 54.0
+
+
+def test_bad_calendar_is_rejected_before_any_work(run_task):
+    with pytest.raises(InputError, match="calendar.timezone: 'Europe/Atlantis' is not an IANA time zone"):
+        run_task("c", ["task=grid", "calendar.timezone=Europe/Atlantis", "tracking=off"])
