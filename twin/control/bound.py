@@ -243,7 +243,6 @@ def optimal_bound(none_run, participants: np.ndarray, weights: np.ndarray, kettl
 
 def bound_inputs(study) -> dict:
     """What :func:`optimal_bound` needs from a study (everything but the participants)."""
-    from grid_model.households.config import YELLOW_DEVICES  # noqa: F401  (documentation of the columns)
     from twin.control.forecast import phase_weights
 
     fleet, dr = study.fleet, study.plan.cfg
@@ -292,8 +291,9 @@ def start_bounds(none_run, participants: list[np.ndarray], participations: list[
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    slim = UncontrolledRun(p_kw=none_run.p_kw, p_kw_by_class={k: none_run.p_kw_by_class[k] for k in ("GREEN", "YELLOW")},
-                           phase_loading_pct=none_run.phase_loading_pct, p_trafo_kw=none_run.p_trafo_kw)
+    by_class = {k: none_run.p_kw_by_class[k] for k in ("GREEN", "YELLOW")}
+    slim = UncontrolledRun(p_kw=none_run.p_kw, p_kw_by_class=by_class, phase_loading_pct=none_run.phase_loading_pct,
+                           p_trafo_kw=none_run.p_trafo_kw)
     pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
     future = pool.submit(bounds_for, slim, participants, participations, inputs)
     pool.shutdown(wait=False)

@@ -235,8 +235,8 @@ def run_strategy(fleet_template: HouseholdFleet, engine, plan: ControlPlan, stra
         strategy=strategy, participation=participation, phase_loading_pct=phase_loading, p_class_kw=p_class,
         p_kw=fleet.p_kw, energy_not_served_kwh=fleet.energy_not_served_kwh.copy(),
         deferred_kwh=fleet.deferred_kwh.copy(), deferrable_served_kwh=fleet.deferrable_served_kwh.copy(),
-        pending_kwh=fleet.pending_kwh(), ev_unserved_kwh=fleet.ev.unserved_kwh.copy(), comfort_violation_min={k: v.copy() for k, v in
-                                                                fleet.comfort_violation_min.items()},
+        pending_kwh=fleet.pending_kwh(), ev_unserved_kwh=fleet.ev.unserved_kwh.copy(),
+        comfort_violation_min={k: v.copy() for k, v in fleet.comfort_violation_min.items()},
         yellow_longest_off_min=np.where(switched, guard.longest_off_min, 0),
         mean_command_latency_s=central.mean_latency_s() if central else float("nan"),
         commands_sent=central.commands_sent if central else 0,

@@ -284,7 +284,8 @@ class ForecastDR:
             if (b.arrival_min > t).any():
                 keep.append(b)
         self._inflight = keep
-        expired = (self.yellow_off | self.green_off | self.dlm_armed) & (t - self._heard >= self.guard.command_timeout_min)
+        holding = self.yellow_off | self.green_off | self.dlm_armed
+        expired = holding & (t - self._heard >= self.guard.command_timeout_min)
         if expired.any():
             self.yellow_off[expired] = self.green_off[expired] = self.dlm_armed[expired] = False
 

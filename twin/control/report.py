@@ -235,4 +235,5 @@ def monotone_text(violations: list[dict[str, Any]]) -> str:
     items = "; ".join(f"{v['figure']} {v['value']:.4g} at {v['participation']:.0%} (best below {v['best_below']:.4g})"
                       for v in violations[:8])
     return (f"`combined` gets worse with more participants in {len(violations)} place(s) beyond the tolerance "
-            f"({tol}): {items}" + (" ..." if len(violations) > 8 else "") + ".")
+            f"({tol}), counted from 0 % (no control: any shed at all is a rise): {items}"
+            + (" ..." if len(violations) > 8 else "") + ".")

@@ -157,6 +157,9 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         figures.update(study.forecast_error or {})
         violations = comparison.monotone_violations(sweep) if sweep else []
         figures["combined_monotone_violations"] = len(violations)
+        # From the first participation that controls anything (0 % has no shed, so any shed is a rise from it).
+        figures["combined_monotone_violations_from_first_controlled"] = len(
+            comparison.monotone_violations([r for r in sweep if r["participation"] > 0]))
         write_report(out_dir / "report.md", study, by_job, rows, sweep, figures, CLAIMED_PARTICIPATION,
                      bound_sweep=bound_sweep, robustness=robust_rows, other_sweeps=others, violations=violations)
     return figures
