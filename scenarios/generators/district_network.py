@@ -61,7 +61,8 @@ def _plan(cfg: DistrictConfig, boards: list[Bus], flats: int) -> tuple[list[list
                 for g in groups]
         longest = max(_feeder_m(subs[j], boards[i]) for j, g in enumerate(groups) for i in g)
         fits = all(design.choose_rating(design.design_kw(len(g) * flats), cfg.loading_max) for g in groups)
-        if (longest <= cfg.feeder_length_max_m and fits) or len(groups) == len(boards):
+        small = all(len(g) * flats <= cfg.flats_per_substation_max for g in groups)
+        if (longest <= cfg.feeder_length_max_m and fits and small) or len(groups) == len(boards):
             if not fits:
                 raise InputError(f"district: a building of {flats} flats needs more than the largest standard "
                                  f"transformer at loading_max={cfg.loading_max}; make the buildings smaller")

@@ -37,7 +37,9 @@ from twin.control.tariffs import TariffConfig
 #: Claimed mean delay from command to load off, s (docs/domain.md).
 CLAIMED_LATENCY_S = (30.0, 60.0)
 
-_HOUSEHOLDS = dict(season="winter", share_electric_space_heating=0.5, share_electric_water_heater=0.8, share_ev=0.3)
+#: The checks run on the UK household preset and the single-transformer district they were written for.
+_HOUSEHOLDS = dict(region="uk_ieee", season="winter", share_electric_space_heating=0.5,
+                   share_electric_water_heater=0.8, share_ev=0.3)
 
 
 def check_config(cfg: DictConfig, latency_source: str = "mesh") -> DictConfig:
@@ -47,8 +49,9 @@ def check_config(cfg: DictConfig, latency_source: str = "mesh") -> DictConfig:
     tou = OmegaConf.load(str(resources.files("conf") / "tariff" / "tou.yaml"))
     tou.pop("defaults", None)
     tariff = OmegaConf.merge(OmegaConf.structured(TariffConfig), tou)
-    site = DistrictSiteConfig(buildings=1, streets=1, entrances=2, floors=5, flats_per_floor=4, water=False)
-    loads = SyntheticLoadsConfig(minutes=1440, households=HouseholdConfig(**_HOUSEHOLDS))
+    site = DistrictSiteConfig(buildings=1, streets=1, entrances=2, floors=5, flats_per_floor=4, water=False,
+                              design="legacy")
+    loads = SyntheticLoadsConfig(minutes=1440, region="uk_ieee", households=HouseholdConfig(**_HOUSEHOLDS))
     # The event controller sheds every participant during the peak: the physics checks need sheds to check.
     dr = DRConfig(participation=1.0, sweep=[], dlm=DLMConfig(threshold_kw=5.0, peak_threshold_kw=4.0),
                   central=CentralDRConfig(mode="event"),
@@ -99,7 +102,7 @@ def thermal_payback(cfg: DictConfig, shed_start_min: int = 17 * 60, shed_min: in
     site = pipeline.build_site(small.site, int(cfg.seed))
     households = replace(HouseholdConfig(**_HOUSEHOLDS), share_electric_water_heater=1.0)
     minutes = 1440 + 360
-    weather = make_weather(WeatherConfig(), households.resolved_day_of_year(), int(cfg.seed), minutes)
+    weather = make_weather(WeatherConfig(region="uk_ieee"), households.resolved_day_of_year(), int(cfg.seed), minutes)
     base = HouseholdFleet(site.consumers, households, weather, int(cfg.seed), minutes, record_appliances=True)
     shed = HouseholdFleet(site.consumers, households, weather, int(cfg.seed), minutes, record_appliances=True)
     allow = np.ones((base.n, 3), dtype=bool)
