@@ -227,6 +227,7 @@ def summary(prep: Prepared, data, daily: pd.DataFrame, suspects: pd.DataFrame, m
         "meters": int(len(prep.meter_ids)), "groups": int(daily["group_id"].nunique()) if len(daily) else 0,
         "days": prep.days, "readings": int(len(data.readings)), "rejected_rows": int(len(data.rejects)),
         "suspects": int(len(suspects)),
+        "group_meter_faults": int((suspects["kind"] == "group_meter_fault").sum()) if "kind" in suspects else 0,
         **extra,
     }
     for level, rows in daily.groupby("level"):
