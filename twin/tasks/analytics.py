@@ -12,7 +12,8 @@ then ``equipment_kwh, unexplained_kwh, subtree_imbalance_kwh,
 filled_readings, missing_input_hours``), ``gaps.csv`` (runs of missing
 hours per meter), ``suspects.csv`` (``group_id,
 meter_id, rank, score, anomaly_start``, then ``stolen_kwh_per_day,
-evidence``), ``alerts.csv``, ``phase_moves.csv``, ``rejects.csv``,
+evidence, kind``; ``kind = group_meter_fault`` names a faulty group meter),
+``alerts.csv`` (with a ``group_meter_fault`` alert per faulty group meter), ``phase_moves.csv``, ``rejects.csv``,
 ``forecasts.csv``, ``verification.csv``, ``loss_models.csv``, the plots
 ``imbalance.png`` and ``suspect_evidence.png``; with simulated data also
 ``truth.csv`` and ``evaluation.json``.
