@@ -12,7 +12,8 @@ then ``equipment_kwh, unexplained_kwh, subtree_imbalance_kwh,
 filled_readings, missing_input_hours``), ``gaps.csv`` (runs of missing
 hours per meter), ``suspects.csv`` (``group_id,
 meter_id, rank, score, anomaly_start``, then ``stolen_kwh_per_day,
-evidence``), ``alerts.csv``, ``phase_moves.csv``, ``rejects.csv``,
+evidence, kind``; ``kind = group_meter_fault`` names a faulty group meter),
+``alerts.csv`` (with a ``group_meter_fault`` alert per faulty group meter), ``phase_moves.csv``, ``rejects.csv``,
 ``forecasts.csv``, ``verification.csv``, ``loss_models.csv``, the plots
 ``imbalance.png`` and ``suspect_evidence.png``; with simulated data also
 ``truth.csv`` and ``evaluation.json``.
@@ -273,6 +274,7 @@ def summary(prep: Prepared, data, daily: pd.DataFrame, suspects: pd.DataFrame, m
         "meters": int(len(prep.meter_ids)), "groups": int(daily["group_id"].nunique()) if len(daily) else 0,
         "days": prep.days, "readings": int(len(data.readings)), "rejected_rows": int(len(data.rejects)),
         "suspects": int(len(suspects)),
+        "group_meter_faults": int((suspects["kind"] == "group_meter_fault").sum()) if "kind" in suspects else 0,
         **extra,
     }
     for level, rows in daily.groupby("level"):
