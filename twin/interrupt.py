@@ -7,7 +7,8 @@ process. Before raising, it terminates this process's worker processes
 leaving a ``with pool:`` block does not wait for them and none is left holding
 a lock on the tracking store. A forked worker that inherited the handler dies
 of the signal as it would by default. A signal whose exception Python drops
-(it landed in a finalizer) is raised again until it is caught; once the
+(it landed in a finalizer) is raised again until it propagates; a task that
+catches ``KeyboardInterrupt`` on purpose keeps that choice; once the
 cleanup has begun (:func:`cleaning_up`) further signals are ignored, so the
 cleanup runs to its end.
 
@@ -68,11 +69,12 @@ def stop_workers(timeout_s: float = 3.0) -> int:
     return len(children)
 
 
-#: Process-wide state: the signal received (None: none yet), whether the cleanup
-#: has begun, and how many :func:`handle_signals` blocks are active.
-_state: dict[str, Any] = {"signum": None, "cleaning": False, "depth": 0}
-#: Seconds between re-deliveries of a signal whose exception was swallowed.
-REDELIVER_S = 0.5
+#: Process-wide state: the signal received (None: none yet), whether its exception
+#: was dropped (raised inside a finalizer), whether the cleanup has begun, whether a
+#: re-delivery thread runs, and how many :func:`handle_signals` blocks are active.
+_state: dict[str, Any] = {"signum": None, "dropped": False, "cleaning": False, "redelivering": False, "depth": 0}
+#: Seconds before a dropped signal is raised again.
+REDELIVER_S = 0.2
 
 
 def cleaning_up() -> None:
@@ -81,17 +83,31 @@ def cleaning_up() -> None:
 
 
 def _redeliver() -> None:
-    """Raises the signal again in the main thread until someone starts cleaning up.
+    """Raises a dropped signal again in the main thread until it is no longer dropped.
 
     A signal that lands while Python runs a finalizer or a garbage-collection
-    callback has its exception printed as "ignored" and lost; without this the
-    run would go on as if nothing had happened.
+    callback has its exception reported to ``sys.unraisablehook`` and lost;
+    without this the run would go on as if nothing had happened. A task that
+    catches the ``KeyboardInterrupt`` on purpose (``task=emulate`` stops
+    serving on Ctrl-C and writes its summary) is left alone: nothing was dropped.
     """
-    while True:
-        time.sleep(REDELIVER_S)
-        if _state["cleaning"] or _state["depth"] == 0 or _state["signum"] is None:
-            return
-        _thread.interrupt_main(_state["signum"])  # does nothing if the handler is no longer ours
+    try:
+        while True:
+            time.sleep(REDELIVER_S)
+            if _state["cleaning"] or _state["depth"] == 0 or _state["signum"] is None or not _state["dropped"]:
+                return
+            _state["dropped"] = False
+            _thread.interrupt_main(_state["signum"])  # does nothing if the handler is no longer ours
+    finally:
+        _state["redelivering"] = False
+
+
+def _dropped() -> None:
+    """An :class:`Interrupted` was lost in a finalizer: raise it again shortly."""
+    _state["dropped"] = True
+    if not _state["redelivering"]:
+        _state["redelivering"] = True
+        threading.Thread(target=_redeliver, name="signal-redeliver", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -107,7 +123,7 @@ def handle_signals() -> Iterator[None]:
         return
     owner = os.getpid()
     if _state["depth"] == 0:
-        _state.update(signum=None, cleaning=False)
+        _state.update(signum=None, dropped=False, cleaning=False)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if os.getpid() != owner:  # a forked worker: die of the signal as by default
@@ -120,13 +136,14 @@ def handle_signals() -> Iterator[None]:
         _state["signum"] = signum
         if first:
             stop_workers()
-            threading.Thread(target=_redeliver, name="signal-redeliver", daemon=True).start()
         raise Interrupted(signum)
 
     previous_hook = sys.unraisablehook
 
     def quiet_hook(unraisable: Any) -> None:  # a dropped Interrupted is raised again: no traceback for it
-        if not isinstance(unraisable.exc_value, Interrupted):
+        if isinstance(unraisable.exc_value, Interrupted):
+            _dropped()
+        else:
             previous_hook(unraisable)
 
     previous = {s: signal.getsignal(s) for s in SIGNALS}

@@ -90,6 +90,25 @@ def test_a_signal_swallowed_by_a_finalizer_is_raised_again(tmp_path, monkeypatch
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_a_task_that_stops_on_ctrl_c_keeps_its_output(tmp_path, monkeypatch) -> None:
+    """A task that serves until Ctrl-C (``task=emulate``) catches it on purpose and finishes normally."""
+    import twin.runner
+
+    def serve_until_ctrl_c(cfg, out_dir):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+        except KeyboardInterrupt:
+            (out_dir / "traffic.log").write_text("stopped\n")
+        time.sleep(1.0)  # no second Interrupted arrives while the task winds down
+        return {"served": 1}
+
+    monkeypatch.setitem(twin.runner.TASKS, "grid", serve_until_ctrl_c)
+    summary = execute(compose_checked(["task=grid", "tracking=off"]), tmp_path / "run", cwd=tmp_path)
+    assert summary["served"] == 1
+    assert (tmp_path / "run" / "grid" / "traffic.log").read_text() == "stopped\n"
+
+
 def test_message_is_one_line() -> None:
     line = message(Interrupted(signal.SIGTERM), "dr", tracked=True)
     assert "\n" not in line and "SIGTERM" in line and "task=dr" in line and "KILLED" in line
