@@ -9,9 +9,9 @@ site model (:class:`~scenarios.site.Network`):
   ``ext_grid`` behind a line flagged ``source_impedance``) gives back its
   source exactly.
 * ``trafo`` (exactly one in service) → :class:`~scenarios.site.Transformer`:
-  ``sn_mva``, ``vn_hv_kv``, ``vn_lv_kv``, ``vk_percent``/``vkr_percent``; an
-  off-neutral tap is folded into the source voltage. Magnetising losses
-  (``pfe_kw``, ``i0_percent``) are left out.
+  ``sn_mva``, ``vn_hv_kv``, ``vn_lv_kv``, ``vk_percent``/``vkr_percent``,
+  ``pfe_kw`` (no-load loss), ``Dyn`` or ``Yyn``; an off-neutral tap is folded
+  into the source voltage. The magnetising current (``i0_percent``) is left out.
 * ``bus`` of the LV side (reached from the transformer's LV bus through lines
   and closed bus-bus switches; such switches merge their buses), coordinates
   from ``bus.geo`` (GeoJSON points) or ``bus_geodata``: WGS84 degrees are

@@ -19,8 +19,9 @@ def _same_network(a, b):
     assert a.source.vn_kv == b.source.vn_kv and a.source.vm_pu == pytest.approx(b.source.vm_pu)
     for f in ("isc3_a", "isc1_a", "x1r1", "x0r0"):
         assert getattr(a.source, f) == pytest.approx(getattr(b.source, f), rel=1e-9)
-    for f in ("lv_bus", "sn_kva", "vn_hv_kv", "vn_lv_kv", "x_percent", "r_percent"):
+    for f in ("lv_bus", "sn_kva", "vn_hv_kv", "vn_lv_kv", "x_percent", "r_percent", "no_load_loss_w"):
         assert getattr(a.transformer, f) == pytest.approx(getattr(b.transformer, f))
+    assert a.transformer.vector_group == b.transformer.vector_group
     xy = {x.name: (x.x_m, x.y_m) for x in b.buses}
     assert {x.name for x in a.buses} == set(xy)
     assert max(abs(x.x_m - xy[x.name][0]) + abs(x.y_m - xy[x.name][1]) for x in a.buses) < 1e-3
