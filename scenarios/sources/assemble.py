@@ -7,7 +7,9 @@ region ``R1`` → city ``C1`` → district ``D1`` → street ``S1`` (the feeder)
 group meters at the substation, one house per load at its bus with one
 electricity meter ``M-<load>``, modules by :func:`assign_modules` and
 concentrators by :func:`place_concentrators` anchored beside the transformer.
-Bus coordinates are shifted so that the transformer's LV bus is at (0, 0).
+Bus coordinates are shifted so that the transformer's LV bus is at (0, 0)
+(OpenDSS feeders, as the built-in IEEE site); pandapower nets keep their frame
+(in WGS84 degrees they are projected around that bus anyway).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class ImportedLoad:
 
 def assemble_site(name: str, network: Network, loads: list[ImportedLoad], seed: int = 0,
                   origin_lonlat: tuple[float, float] | None = None,
-                  cable_length_max_m: float = CABLE_LENGTH_MAX_M) -> Site:
+                  cable_length_max_m: float = CABLE_LENGTH_MAX_M, shift_to_lv_bus: bool = True) -> Site:
     """Builds the site of an imported network.
 
     Args:
@@ -59,6 +61,8 @@ def assemble_site(name: str, network: Network, loads: list[ImportedLoad], seed: 
         origin_lonlat: WGS84 ``(lon, lat)`` of the transformer's LV bus when
             the coordinates were projected from degrees.
         cable_length_max_m: Longest meter-to-module pulse cable.
+        shift_to_lv_bus: Move the coordinates so that the transformer's LV bus
+            is at (0, 0) (False keeps the input's frame).
 
     Raises:
         InputError: No loads, a duplicate load name, an unknown bus or phase.
@@ -67,7 +71,7 @@ def assemble_site(name: str, network: Network, loads: list[ImportedLoad], seed: 
         raise InputError(f"site '{name}': the network has no loads to become consumers")
     by_name = {b.name: b for b in network.buses}
     origin = by_name[network.transformer.lv_bus]
-    x0, y0 = origin.x_m, origin.y_m
+    x0, y0 = (origin.x_m, origin.y_m) if shift_to_lv_bus else (0.0, 0.0)
     network.buses = [Bus(b.name, round(b.x_m - x0, 3), round(b.y_m - y0, 3)) for b in network.buses]
     at = {b.name: b for b in network.buses}
     rng = np.random.default_rng(seed)
@@ -75,7 +79,8 @@ def assemble_site(name: str, network: Network, loads: list[ImportedLoad], seed: 
     areas = np.round(rng.uniform(70.0, 180.0, size=len(loads)), 1)
     parts = SiteParts()
     top = upper_chain("Region", "City", name) + [("S1", Level.STREET, "Feeder")]
-    street_id = parts.add_chain(top, None, Position(0.0, 0.0, 0), "SUB")
+    substation = Position(round(origin.x_m - x0, 3), round(origin.y_m - y0, 3), 0)
+    street_id = parts.add_chain(top, None, substation, "SUB")
     seen: set[str] = set()
     for i, load in enumerate(loads):
         if load.name in seen:
@@ -92,6 +97,7 @@ def assemble_site(name: str, network: Network, loads: list[ImportedLoad], seed: 
         parts.add_meter(Meter(f"M-{load.name}", MeterKind.ELECTRICITY, street_id, load.name, load.phase,
                               HOUSE_IMP_PER_KWH, where), load.name)
     meters, modules = assign_modules(parts.meters, parts.zones, cable_length_max_m)
-    modules, concentrators = place_concentrators(modules, Position(*CONCENTRATOR_OFFSET_M, 0))
+    anchor = Position(substation.x_m + CONCENTRATOR_OFFSET_M[0], substation.y_m + CONCENTRATOR_OFFSET_M[1], 0)
+    modules, concentrators = place_concentrators(modules, anchor)
     return Site(name, parts.groups, parts.consumers, meters, modules, concentrators, network,
                 origin_lonlat=origin_lonlat)

@@ -9,9 +9,9 @@ element, so every way of writing a feeder (line codes, ``batchedit``,
 * ``Vsource`` → :class:`~scenarios.site.Source`: ``basekv``, ``pu``,
   ``isc3``, ``isc1``, ``x1r1``, ``x0r0``.
 * ``Transformer`` (exactly one, two windings) → :class:`~scenarios.site.Transformer`:
-  kV and kVA of both windings, ``xhl``, ``%r`` of both windings summed.
-  The LV side must be the wye winding; another vector group is modelled as
-  ``Dyn`` and reported.
+  kV and kVA of both windings, ``xhl``, ``%r`` of both windings summed,
+  ``%noloadloss`` as the no-load loss. Delta-wye is ``Dyn``, wye-wye ``Yyn``;
+  a delta LV winding is modelled as ``Dyn`` and reported.
 * ``Line`` reached from the transformer's LV bus → lines with the sequence
   impedances OpenDSS computed (``R1``, ``X1``, ``R0``, ``X0`` converted to
   Ω/km from the line's length unit), ``normamps`` as the thermal limit;
@@ -101,12 +101,14 @@ def _transformer(dss, where: str, unsupported: list[str]) -> tuple[Transformer, 
         tr.Wdg = w
         wdg.append((tr.kV, tr.kVA, tr.R, tr.IsDelta))
     buses = dss.ActiveCircuit.ActiveCktElement.BusNames
-    if not (wdg[0][3] and not wdg[1][3]):
-        unsupported.append(f"transformer {tr.Name} connection "
-                           f"{'D' if wdg[0][3] else 'Y'}{'d' if wdg[1][3] else 'y'} (modelled as Dyn)")
+    kind = "Yyn" if not wdg[0][3] and not wdg[1][3] else "Dyn"
+    if wdg[1][3]:
+        unsupported.append(f"transformer {tr.Name} connection {'D' if wdg[0][3] else 'Y'}d (modelled as Dyn)")
+    no_load_pct = float(_query(dss, f"Transformer.{tr.Name}.%noloadloss") or 0.0)
     lv_bus = _bus(buses[1])[0]
     return Transformer(name=tr.Name, lv_bus=lv_bus, sn_kva=wdg[0][1], vn_hv_kv=wdg[0][0], vn_lv_kv=wdg[1][0],
-                       x_percent=tr.Xhl, r_percent=wdg[0][2] + wdg[1][2], vector_group="Dyn"), buses[0]
+                       x_percent=tr.Xhl, r_percent=wdg[0][2] + wdg[1][2], vector_group=kind,
+                       no_load_loss_w=no_load_pct / 100.0 * wdg[0][1] * 1e3), buses[0]
 
 
 def _lines(dss, lv_bus: str, unsupported: list[str]) -> tuple[list[Line], dict[str, LineCode], set[str]]:

@@ -70,17 +70,27 @@ def read_source(net, eg: pd.Series, trafo: pd.Series, where: str) -> tuple[Sourc
 
 
 def read_transformer(trafo: pd.Series, lv_name: str, name: str) -> tuple[Transformer, float, str | None]:
-    """The transformer, the voltage factor of its tap, and a note on its vector group."""
+    """The transformer, the voltage factor of its tap, and a note on what was not kept.
+
+    ``Dyn*`` and ``YNyn*``/``Yyn*`` keep their group (``Yyn`` with its ``vk0_percent``
+    as ``z0_percent``), another group is modelled as ``Dyn`` and noted; ``pfe_kw``
+    becomes the no-load loss; ``i0_percent`` (magnetising current) is left out.
+    """
     vk, vkr = float(trafo["vk_percent"]), float(trafo["vkr_percent"])
-    group = trafo.get("vector_group")
-    note = None
-    if isinstance(group, str) and group and not group.lower().startswith("dyn"):
+    group = str(trafo.get("vector_group") or "")
+    kind, z0, note = "Dyn", 0.0, None
+    if group.lower().startswith(("yyn", "ynyn")):
+        kind = "Yyn"
+        z0 = float(trafo["vk0_percent"]) if "vk0_percent" in trafo and finite(trafo["vk0_percent"]) else 0.0
+    elif group and not group.lower().startswith("dyn"):
         note = f"transformer vector group {group} (modelled as Dyn)"
+    pfe_kw = float(trafo["pfe_kw"]) if "pfe_kw" in trafo and finite(trafo["pfe_kw"]) else 0.0
     tap = 1.0
     if finite(trafo.get("tap_pos")) and finite(trafo.get("tap_neutral")) and finite(trafo.get("tap_step_percent")):
         ratio = 1.0 + (float(trafo["tap_pos"]) - float(trafo["tap_neutral"])) * float(trafo["tap_step_percent"]) / 100
         tap = 1.0 / ratio if str(trafo.get("tap_side", "hv")).lower() == "hv" else ratio
     tr = Transformer(name=name, lv_bus=lv_name, sn_kva=float(trafo["sn_mva"]) * 1e3,
                      vn_hv_kv=float(trafo["vn_hv_kv"]), vn_lv_kv=float(trafo["vn_lv_kv"]),
-                     x_percent=math.sqrt(max(vk * vk - vkr * vkr, 0.0)), r_percent=vkr, vector_group="Dyn")
+                     x_percent=math.sqrt(max(vk * vk - vkr * vkr, 0.0)), r_percent=vkr, vector_group=kind,
+                     no_load_loss_w=pfe_kw * 1e3, z0_percent=z0)
     return tr, tap, note

@@ -8,11 +8,12 @@ site model (:class:`~scenarios.site.Network`):
   when given (else a stiff source). A net written by this package (an
   ``ext_grid`` behind a line flagged ``source_impedance``) gives back its
   source exactly.
-* ``trafo`` (exactly one in service) → :class:`~scenarios.site.Transformer`:
-  ``sn_mva``, ``vn_hv_kv``, ``vn_lv_kv``, ``vk_percent``/``vkr_percent``; an
-  off-neutral tap is folded into the source voltage. Magnetising losses
-  (``pfe_kw``, ``i0_percent``) are left out.
-* ``bus`` of the LV side (reached from the transformer's LV bus through lines
+* ``trafo`` (one or more in service, all on the same MV bus: the first is the
+  site's transformer, the others its further substations) → :class:`~scenarios.site.Transformer`:
+  ``sn_mva``, ``vn_hv_kv``, ``vn_lv_kv``, ``vk_percent``/``vkr_percent``,
+  ``pfe_kw`` (no-load loss), ``Dyn`` or ``Yyn``; an off-neutral tap is folded
+  into the source voltage. The magnetising current (``i0_percent``) is left out.
+* ``bus`` of the LV side (reached from a transformer's LV bus through lines
   and closed bus-bus switches; such switches merge their buses), coordinates
   from ``bus.geo`` (GeoJSON points) or ``bus_geodata``: WGS84 degrees are
   projected to metres around the LV busbar, whose lon/lat is returned.
@@ -159,7 +160,12 @@ def read_net(net, where: str) -> NetImport:
         InputError: One line naming ``where`` and the problem.
     """
     eg = one_in_service(net, "ext_grid", "external grid", where)
-    trafo = one_in_service(net, "trafo", "two-winding transformer", where)
+    trafos = in_service(net.trafo)
+    if len(trafos) == 0:
+        raise InputError(f"{where}: needs at least one two-winding transformer in service (trafo), found 0")
+    trafo = trafos.iloc[0]
+    if (trafos["hv_bus"] != trafo["hv_bus"]).any():
+        raise InputError(f"{where}: the transformers sit on different MV buses; substations must share one MV bus")
     source, mv_buses, source_lines = read_source(net, eg, trafo, where)
     union = _Union()
     switches = net.switch if "switch" in net else pd.DataFrame()
@@ -172,11 +178,16 @@ def read_net(net, where: str) -> NetImport:
             open_lines.add(int(sw["element"]))
     lines = in_service(net.line)
     lines = lines[~lines.index.isin(open_lines) & ~lines.index.isin(source_lines)]
-    lv_root = union.find(int(trafo["lv_bus"]))
+    lv_roots = [union.find(int(b)) for b in trafos["lv_bus"]]
+    lv_root = lv_roots[0]
     index = list(lines.index)
     edges = [(union.find(int(lines.at[i, "from_bus"])), union.find(int(lines.at[i, "to_bus"]))) for i in index]
-    reached, hit = reachable(lv_root, edges)
-    used = [index[k] for k in hit]
+    reached, hit = set(), set()
+    for root in lv_roots:  # every substation's LV network
+        more, more_hit = reachable(root, edges)
+        reached |= more
+        hit |= set(more_hit)
+    used = [index[k] for k in sorted(hit)]
     bus_names = _unique_names(net.bus, "bus")
     name_of = {b: bus_names[b] for b in reached}
     xy_raw = {b: _coords(net, b) for b in reached}
@@ -191,7 +202,8 @@ def read_net(net, where: str) -> NetImport:
     if any(v is None for v in xy.values()):
         edges = [(union.find(int(lines.at[i, "from_bus"])), union.find(int(lines.at[i, "to_bus"])),
                   float(lines.at[i, "length_km"]) * 1e3) for i in used]
-        xy = fill_missing(xy, lv_root, edges)
+        for root in lv_roots:
+            xy = fill_missing(xy, root, edges)
     buses = [Bus(name_of[b], float(xy[b][0]), float(xy[b][1])) for b in sorted(reached)]
     linecodes: dict[str, LineCode] = {}
     net_lines: list[Line] = []
@@ -209,9 +221,17 @@ def read_net(net, where: str) -> NetImport:
         net_lines.append(Line(line_names[idx], name_of[union.find(int(ln.from_bus))],
                               name_of[union.find(int(ln.to_bus))], code.name, float(ln.length_km) * 1e3))
     tr_names = _unique_names(net.trafo, "trafo")
-    tr, tap, note = read_transformer(trafo, name_of[lv_root], tr_names[int(trafo.name)])
-    source.vm_pu *= tap
-    unsupported = [note] if note else []
+    unsupported: list[str] = []
+    transformers, taps = [], []
+    for (idx, row), root in zip(trafos.iterrows(), lv_roots):
+        tr, tap, note = read_transformer(row, name_of[root], tr_names[int(idx)])
+        transformers.append(tr)
+        taps.append(tap)
+        if note:
+            unsupported.append(note)
+    source.vm_pu *= taps[0]
+    if any(abs(t - taps[0]) > 1e-9 for t in taps[1:]):
+        unsupported.append("tap positions differing between transformers (the first one's is used)")
     loads, rows = _loads(net, union, name_of, mv_buses, unsupported)
     generators = _generators(net, union, name_of, unsupported)
     for table in ELEMENT_TABLES:
@@ -221,7 +241,7 @@ def read_net(net, where: str) -> NetImport:
     dropped_lines = len(in_service(net.line)) - len(used) - len(source_lines) - len(open_lines & set(net.line.index))
     if dropped_lines > 0:
         unsupported.append(f"line outside the LV feeder ({dropped_lines})")
-    network = Network(source, tr, buses, linecodes, net_lines)
+    network = Network(source, transformers[0], buses, linecodes, net_lines, extra_transformers=transformers[1:])
     return NetImport(network, loads, rows, generators, origin, unsupported)
 
 

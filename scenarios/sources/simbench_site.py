@@ -117,7 +117,7 @@ def site_from_net(net, name: str, where: str, seed: int = 0) -> Site:
     imp = read_net(net, where)
     loads, extra = with_profiles(net, imp)
     report_unsupported(where, imp.unsupported + extra)
-    return assemble_site(name, imp.network, loads, seed, imp.origin_lonlat)
+    return assemble_site(name, imp.network, loads, seed, imp.origin_lonlat, shift_to_lv_bus=False)
 
 
 def make_simbench_site(code: str, seed: int = 0) -> Site:

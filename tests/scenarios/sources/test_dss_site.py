@@ -24,7 +24,7 @@ MINUTES = 180
 
 SMALL_FEEDER = """clear
 New circuit.small basekv=10 pu=1.02 isc3=2000 isc1=1500
-New Transformer.T1 buses=[sourcebus lv] conns=[delta wye] kvs=[10 0.4] kvas=[250 250] xhl=4 %loadloss=1.2
+New Transformer.T1 buses=[sourcebus lv] conns=[delta wye] kvs=[10 0.4] kvas=[250 250] xhl=4 %loadloss=1.2 %noloadloss=0.2
 New LineCode.cab nphases=3 r1=0.3 x1=0.08 r0=1.2 x0=0.3 units=km normamps=200
 New Line.L1 bus1=lv bus2=n1 linecode=cab length=120 units=m
 New Line.L2 bus1=n1 bus2=n2 linecode=cab length=0.08 units=km
@@ -48,7 +48,7 @@ def test_ieee_feeder_read_through_opendss_equals_the_builtin_one(sites):
     validate_site(dss)
     a, b = dss.network, ref.network
     assert a.source == b.source
-    for field in ("lv_bus", "sn_kva", "vn_hv_kv", "vn_lv_kv", "x_percent", "r_percent"):
+    for field in ("lv_bus", "sn_kva", "vn_hv_kv", "vn_lv_kv", "x_percent", "r_percent", "no_load_loss_w"):
         assert getattr(a.transformer, field) == pytest.approx(getattr(b.transformer, field))
     bus_b = {x.name: (x.x_m, x.y_m) for x in b.buses}
     assert {x.name for x in a.buses} == set(bus_b)
@@ -90,6 +90,7 @@ def test_unsupported_elements_are_listed_in_one_line(tmp_path, caplog):
     net = site.network
     assert net.source.vn_kv == 10 and net.source.vm_pu == pytest.approx(1.02)
     assert net.transformer.r_percent == pytest.approx(1.2) and net.transformer.sn_kva == 250
+    assert net.transformer.no_load_loss_w == pytest.approx(500.0) and net.transformer.vector_group == "Dyn"
     assert sorted(ln.length_m for ln in net.lines) == pytest.approx([80.0, 120.0])
     code = net.linecodes["cab"]
     assert (code.r1_ohm_per_km, code.x0_ohm_per_km, code.max_i_ka) == pytest.approx((0.3, 0.3, 0.2))
