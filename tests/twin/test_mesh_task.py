@@ -100,3 +100,11 @@ def test_validate_task_writes_report_with_required_checks(run_task) -> None:
     assert by["aloha_throughput"]["passed"] and by["fspl_band_ratio"]["passed"]
     assert (out / "report.md").read_text().count("|") > 20
     assert (out / "aloha.png").is_file()
+
+
+def test_mesh_summary_names_the_building_type(run_task) -> None:
+    summary, out = run_task("bt", [*SMALL, "task.plots=false", "site.building_type=brick"])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["building_type"] == "brick"
+    assert on_disk["building_types"] == {"brick": on_disk["modules"]}
+    assert on_disk["propagation_case"] == "nominal"
