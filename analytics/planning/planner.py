@@ -192,6 +192,7 @@ def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
     verify = replace(mesh_cfg, days=cfg.verify_days)
     k = max(min_concentrators(modules), len(existing))
     iterations: list[Iteration] = []
+    planned, summary, result = base, {}, None     # the last verified layout (set by every run)
     while True:
         try:
             mods, hubs = place_with_constraints(modules, k, cfg.floor_height_m, existing, mains)
@@ -199,7 +200,8 @@ def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
             if not iterations:
                 raise
             last = iterations[-1]
-            plan = Plan(planned, summary, result.nodes, iterations, False, f"{exc}: {last.reason}", dr, result)
+            plan = Plan(planned, summary, result.nodes if result else [], iterations, False,
+                        f"{exc}: {last.reason}", dr, result)
             break
         planned = replace(base, modules=mods, concentrators=hubs)
         validate_site(planned, f"plan of site {site.name!r}", cfg.cable_length_max_m)

@@ -539,3 +539,18 @@ def test_plan_keeps_existing_concentrators_and_adds_new_ones_only_at_mains(tmp_p
     assert set(hubs) == {"J_OLD", next(k for k in hubs if k != "J_OLD")} and len(hubs) == 2
     new = [p for k, p in hubs.items() if k != "J_OLD"]
     assert new == [pts.mains[0]]
+
+
+def test_plan_that_runs_out_of_mains_points_says_so(tmp_path):
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling\n"
+    rows = [f"A{h},A{h},0,1,electricity,{30.0 * h},0,house\n" for h in range(3)]
+    rows += [f"B{h},B{h},0,1,electricity,{2000 + 30.0 * h},0,house\n" for h in range(3)]
+    rows += ["M1,,0,,mains,10,0,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    plan = plan_site(pts.site, FAST, MESH, seed=1, mains=pts.mains)
+    assert not plan.delivering and len(plan.iterations) == 1
+    assert plan.reason.startswith("plan: 2 new J100UC needed but only 1 mains point(s) given (plus 0 existing J100UC): "
+                                  "3 module(s) without a route")
+    assert [c.position for c in plan.site.concentrators] == [pts.mains[0]]
