@@ -31,6 +31,8 @@ class Check:
         tolerance: Allowed deviation, in words or as a number.
         passed: Whether the model meets the reference within the tolerance.
         note: Method, source and caveats.
+        kind: ``validated`` (independent reference), ``calibrated`` (a parameter
+            was set from this figure) or ``informational``.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Check:
     passed: bool
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    kind: str = "validated"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

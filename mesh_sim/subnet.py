@@ -26,7 +26,7 @@ from mesh_sim.linkstate import LinkState, PerTable
 from mesh_sim.mac import Mac
 from mesh_sim.packets import Packet, PacketQueue
 from mesh_sim.propagation import Nodes, nodes_from_site
-from mesh_sim.topology import Routes, build_routes, link_etx
+from mesh_sim.topology import Routes, admissible_links, build_routes, link_etx
 
 #: Standard deviation of the time stamp carried in an ACK, s.
 SYNC_JITTER_S = 50e-6
@@ -67,6 +67,7 @@ class Subnet:
         self.rng = random.Random(self.seed)
         self.env = CountingEnvironment()
         self.link = LinkState(nodes, cfg.radio, self.seed)
+        self.admissible = admissible_links(self.link.static_margin_db, self.link.mean_margin_db, cfg.topology)
         band = self.link.band
         noise_mw = 10.0 ** (self.link.noise_dbm / 10.0)
         self.channel = Channel(self.link.pw_mw, noise_mw, 10.0 ** (cfg.radio.cca_threshold_dbm / 10.0),
@@ -101,24 +102,29 @@ class Subnet:
     @classmethod
     def from_site(cls, site, cfg: MeshConfig, seed: int) -> "Subnet":
         """The subnet of every module and concentrator of a ``scenarios.site.Site``."""
-        nodes = nodes_from_site(site)
+        nodes = nodes_from_site(site, cfg.radio.block_type_default, cfg.radio.house_type_default)
         meters = [len(m.meter_ids) for m in site.modules] + [0] * len(site.concentrators)
         conc = [False] * len(site.modules) + [True] * len(site.concentrators)
         return cls(nodes, meters, conc, cfg, seed)
 
     # -- routing ----------------------------------------------------------------------------
     def _route(self) -> Routes:
-        etx = link_etx(self.link.prr, self.cfg.topology.min_link_prr)
+        etx = link_etx(self.link.prr, self.cfg.topology.min_link_prr, self.cfg.topology.etx_resolution)
+        etx[~self.admissible] = np.inf
         routes = build_routes(etx, np.asarray(self.is_conc), np.asarray(self.meters), self.alive_view,
                               self.cfg.topology, self.link.margin_db, self.banned)
         self.parent = routes.parent.tolist()
         return routes
 
-    def _learn_parent_phases(self, now_s: float) -> None:
-        """Joining a parent exchanges wake-up phases (the join handshake)."""
+    def _learn_parent_phases(self, now_s: float, old: list[int] | None = None) -> None:
+        """Joining a parent exchanges wake-up phases (the join handshake).
+
+        A module that (re-)joins a parent, a new one or one it used before, learns
+        its current phase; without ``old`` every parent not yet known is joined.
+        """
         contact = self.mac.last_contact
         for i, p in enumerate(self.parent):
-            if p >= 0 and p not in contact[i]:
+            if p >= 0 and (p not in contact[i] or (old is not None and old[i] != p)):
                 contact[i][p] = now_s
                 contact[p][i] = now_s
 
@@ -127,7 +133,7 @@ class Subnet:
         old = self.parent
         self.routes = self._route()
         self.reroutes += sum(1 for a, b in zip(old, self.parent) if a != b)
-        self._learn_parent_phases(self.env.now)
+        self._learn_parent_phases(self.env.now, old)
 
     def link_failed(self, i: int, p: int) -> None:
         """``i`` gave up on its parent ``p``: ban the link, learn a death, re-route."""

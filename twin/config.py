@@ -29,6 +29,7 @@ from twin.config_tasks import TaskConfig  # noqa: F401  (re-exported for importe
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
 from scenarios.calendars import CalendarConfig
+from scenarios.generators.deep import DeepConfig
 
 #: Task names this version knows; later issues add more.
 TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan", "hil")
@@ -41,8 +42,8 @@ class SiteConfig:
     """Common fields of every site option.
 
     Attributes:
-        kind: ``ieee_eu_lv``, ``district``, ``rural``, ``file``, ``simbench``,
-            ``dss`` or ``pandapower``.
+        kind: ``ieee_eu_lv``, ``district``, ``rural``, ``deep``, ``file``,
+            ``simbench``, ``dss`` or ``pandapower``.
     """
 
     kind: str = "ieee_eu_lv"
@@ -67,6 +68,13 @@ class RuralSiteConfig(SiteConfig, RuralConfig):
     """A generated rural street of detached houses (fields of RuralConfig)."""
 
     kind: str = "rural"
+
+
+@dataclass
+class DeepSiteConfig(SiteConfig, DeepConfig):
+    """A tall block with the J100UC in its basement plus a long street of houses (DeepConfig)."""
+
+    kind: str = "deep"
 
 
 @dataclass
@@ -292,6 +300,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
+    ("site", "deep"): DeepSiteConfig,
     ("site", "file"): FileSiteConfig,
     ("site", "simbench"): SimbenchSiteConfig,
     ("site", "dss"): DssSiteConfig,

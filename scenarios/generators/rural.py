@@ -33,6 +33,7 @@ from scenarios.errors import InputError
 
 from scenarios.site import Bus, Consumer, Level, Line, Meter, MeterKind, Network, Position, Site, Source
 from scenarios.generators import checks, design
+from scenarios.generators.site_checks import BUILDING_TYPES
 from scenarios.generators.concentrators import place_concentrators
 from scenarios.generators.equipment import STANDARD_SN_KVA, distribution_transformer, linecodes
 from scenarios.generators.hierarchy import SiteParts, upper_chain
@@ -78,6 +79,8 @@ class RuralConfig:
         loading_max: Highest transformer loading at the design demand.
         voltage_drop_max_pct: LV design voltage-drop limit, transformer to the last house, %.
         vector_group: Transformer winding connection, ``"Dyn"`` or ``"Yyn"``.
+        building_type: Radio building-type preset of every house (``brick``,
+            ``timber_house``, ...); null leaves it to ``mesh.radio.house_type_default``.
     """
 
     name: str = "rural"
@@ -109,9 +112,13 @@ class RuralConfig:
     loading_max: float = 0.8
     voltage_drop_max_pct: float = 5.0
     vector_group: str = "Dyn"
+    building_type: Optional[str] = None
 
 
 def _check(cfg: RuralConfig) -> None:
+    if cfg.building_type is not None and cfg.building_type not in BUILDING_TYPES:
+        raise InputError(f"rural.building_type: unknown '{cfg.building_type}' (expected one of "
+                         f"{', '.join(BUILDING_TYPES)})")
     checks.at_least(cfg, "rural", 1, "houses", "occupants_max")
     checks.positive(cfg, "rural", "spacing_m", "first_house_m", "setback_m", "electricity_imp_per_kwh",
                     "water_imp_per_m3", "gas_imp_per_m3", "group_meter_imp_per_kwh", "floor_area_min_m2",
@@ -170,7 +177,7 @@ def make_rural_street(cfg: RuralConfig, seed: int) -> Site:
         buses.append(Bus(house_id, facade.x_m, facade.y_m))
         lines.append(Line(f"L-{house_id}", pole, house_id, cfg.service_linecode, abs(facade.y_m)))
         parts.consumers.append(Consumer(house_id, street_id, "house", facade, house_id, phases[i],
-                                        int(occupants[i]), float(areas[i])))
+                                        int(occupants[i]), float(areas[i]), building_type=cfg.building_type))
         _house_meters(cfg, parts, street_id, house_id, facade, side, phases[i])
     load_kw = design.design_kw(n)
     sn_kva = cfg.sn_kva or design.choose_rating(load_kw, cfg.loading_max) or STANDARD_SN_KVA[-1]

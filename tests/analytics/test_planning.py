@@ -15,7 +15,8 @@ from omegaconf import OmegaConf
 from analytics.planning import PlanConfig, PriceList, bom, install_shifts, load_points, plan_site, write_plan
 from analytics.planning.bom import battery_schedule, capex, replacements_by_year
 from analytics.planning.config import check_plan_config
-from analytics.planning.layout import choose_dr_meters, min_concentrators, place_k, wire_modules
+from analytics.planning.layout import (choose_dr_meters, min_concentrators, place_k, place_with_constraints,
+                                      wire_modules)
 from analytics.planning.margins import widest_path_margins
 from analytics.planning.planner import Plan
 from analytics.planning.geojson import project_lonlat, unproject_xy
@@ -42,6 +43,12 @@ from scenarios.site_io import validate_site
 MESH = MeshConfig(drain_h=0.5)
 MESH = replace(MESH, traffic=replace(MESH.traffic, broadcasts_per_day=0.0, downlink_per_day=0.0))
 FAST = PlanConfig(verify_days=0.1, battery_days=0.0)
+#: The radio model and routing rules before issue 14 (P.1238, independent shadowing, no fade
+#: margin, exact ETX): the tests of the route-margin criterion need links below the
+#: sensitivity that the router may still use, in geometries sized for that model.
+WEAK_OK = replace(MESH, topology=replace(MESH.topology, fade_margin_db=None, mean_margin_min_db=None,
+                                         etx_resolution=0.0),
+                  radio=replace(MESH.radio, building_type="p1238", shadow_decorrelation_m=0.0))
 PRICES = PriceList(currency="EUR", d100fc=40.0, j100uc=500.0, pulse_sensor_gas=12.5, pulse_sensor_water=8.0,
                    battery_er18505=7.0, ad220=20.0, contactor=15.0, installation_per_point=5.0)
 
@@ -134,7 +141,7 @@ CSV_BAD = [
      "row 3, column 'y_m': empty; every metering point needs coordinates"),
     ("x not a number", HEADER + "P1,B1,0,1,water,east,0,,\n", "row 2, column 'x_m': not a number: 'east'"),
     ("unknown kind", HEADER + "P1,B1,0,1,steam,0,0,,\n",
-     "row 2, column 'kind': unknown kind 'steam' (expected electricity, water, gas, heat)"),
+     "row 2, column 'kind': unknown kind 'steam' (expected electricity, water, gas, heat, j100uc, mains)"),
     ("duplicate id", HEADER + "P1,B1,0,1,water,0,0,,\nP1,B1,0,2,water,1,0,,\n",
      "row 3, column 'point_id': duplicate point_id 'P1' (first at row 2)"),
     ("floor", HEADER + "P1,B1,2a,1,water,0,0,,\n",
@@ -174,7 +181,7 @@ GEO_BAD = [
     ("polygon", [{"type": "Feature", "properties": _props("P1"), "geometry": {"type": "Polygon", "coordinates": []}}],
      "features[0].geometry.type: expected 'Point', got 'Polygon'"),
     ("unknown kind", [_feature(_props("P1", kind="oil"), (0, 0))],
-     "features[0].properties.kind: unknown kind 'oil' (expected electricity, water, gas, heat)"),
+     "features[0].properties.kind: unknown kind 'oil' (expected electricity, water, gas, heat, j100uc, mains)"),
     ("duplicate id", [_feature(_props("P1"), (0, 0)), _feature(_props("P1", flat="2"), (5, 0))],
      "features[1].properties.point_id: duplicate point_id 'P1' (first at features[0])"),
     ("floor", [_feature(_props("P1", floor="first"), (0, 0))],
@@ -328,7 +335,7 @@ def test_widest_path_margin_is_the_weakest_link_of_the_best_route():
 
 
 def test_a_reachable_but_weak_site_gets_a_concentrator_for_its_route_margin():
-    plan = plan_site(_far_site(800.0), FAST, MESH, seed=1)
+    plan = plan_site(_far_site(800.0), FAST, WEAK_OK, seed=1)
     first = plan.iterations[0]
     assert first.unreachable == 0 and first.pdr_final == 1.0
     assert first.min_route_margin_db < 0 and first.reason.startswith("6 module(s) with route margin < 0 dB")
@@ -336,7 +343,7 @@ def test_a_reachable_but_weak_site_gets_a_concentrator_for_its_route_margin():
 
 
 def test_margin_basis_parent_judges_the_link_the_router_chose(block):
-    weak_radio = replace(MESH, radio=replace(MESH.radio, tx_power_dbm=-30.0))
+    weak_radio = replace(WEAK_OK, radio=replace(WEAK_OK.radio, tx_power_dbm=-30.0))
     by_route = plan_site(block, FAST, weak_radio, seed=3)
     it = by_route.iterations[0]
     # The ETX router takes a direct link below the sensitivity although a route of strong links exists.
@@ -479,3 +486,71 @@ def test_write_plan_files(tmp_path, block_plan):
     sched = pd.read_csv(tmp_path / "battery_schedule.csv")
     assert list(sched["replace_by"]) == sorted(sched["replace_by"])
     assert json.loads((tmp_path / "site.json").read_text())["modules"]
+
+
+def test_points_name_houses_building_types_existing_concentrators_and_mains(tmp_path):
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling,building_type\n"
+    rows = [f"H{h}E,H{h},0,1,electricity,{60.0 * h},0,house,timber_house\n" for h in range(4)]
+    rows += ["B1E,B1,3,12,electricity,300,0,flat,\n", "B1W,B1,3,12,water,302,0,,panel_concrete\n",
+             "J_OLD,,0,,j100uc,0,5,,\n", "MAINS1,,-1,,mains,300,5,,\n", "MAINS2,,0,,mains,150,5,,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    assert [c.concentrator_id for c in pts.existing_concentrators] == ["J_OLD"]
+    assert [(m.x_m, m.floor) for m in pts.mains] == [(300.0, -1), (150.0, 0)]
+    kinds = {c.consumer_id: c.kind for c in pts.site.consumers}
+    assert kinds["H0/1"] == "house" and kinds["B1/12"] == "flat"
+    types = {g.group_id: g.building_type for g in pts.site.groups if g.level.value == "building"}
+    assert types == {"H0": "timber_house", "H1": "timber_house", "H2": "timber_house", "H3": "timber_house",
+                     "B1": "panel_concrete"}
+    assert len(pts.site.meters) == 6
+    # Two J100UC in all: the existing one is kept, the new one goes to a mains point.
+    mods, hubs = place_with_constraints(wire_modules(pts.site, [], 10.0, 3.0)[1], 2, 3.0,
+                                        pts.existing_concentrators, pts.mains)
+    assert hubs[0].concentrator_id == "J_OLD" and hubs[1].position in pts.mains
+    with pytest.raises(InputError, match=r"3 new J100UC needed but only 2 mains point\(s\) given \(plus 1 existing"):
+        place_with_constraints(mods, 4, 3.0, pts.existing_concentrators, pts.mains)
+
+
+def test_points_with_conflicting_building_types_name_the_row(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("point_id,building,floor,flat,kind,x_m,y_m,building_type\n"
+                    "A,B1,0,1,electricity,0,0,brick\nB,B1,0,2,electricity,3,0,panel_concrete\n")
+    with pytest.raises(InputError, match=r"row 3, column 'building_type': 'panel_concrete' differs from 'brick'"):
+        load_points(path)
+    path.write_text("point_id,building,floor,flat,kind,x_m,y_m,dwelling\nA,B1,0,1,electricity,0,0,villa\n")
+    with pytest.raises(InputError, match=r"row 2, column 'dwelling': unknown dwelling 'villa'"):
+        load_points(path)
+
+
+def test_plan_keeps_existing_concentrators_and_adds_new_ones_only_at_mains(tmp_path):
+    # Two groups of houses 2 km apart: the existing J100UC serves the first; the second
+    # needs a new one, which must go to the only mains point (not to the houses' medoid).
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling\n"
+    rows = [f"A{h},A{h},0,1,electricity,{30.0 * h},0,house\n" for h in range(3)]
+    rows += [f"B{h},B{h},0,1,electricity,{2000 + 30.0 * h},0,house\n" for h in range(3)]
+    rows += ["J_OLD,,0,,j100uc,15,5,\n", "M1,,0,,mains,2080,0,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    plan = plan_site(pts.site, FAST, MESH, seed=1, existing=pts.existing_concentrators, mains=pts.mains)
+    assert plan.delivering
+    hubs = {c.concentrator_id: c.position for c in plan.site.concentrators}
+    assert set(hubs) == {"J_OLD", next(k for k in hubs if k != "J_OLD")} and len(hubs) == 2
+    new = [p for k, p in hubs.items() if k != "J_OLD"]
+    assert new == [pts.mains[0]]
+
+
+def test_plan_that_runs_out_of_mains_points_says_so(tmp_path):
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling\n"
+    rows = [f"A{h},A{h},0,1,electricity,{30.0 * h},0,house\n" for h in range(3)]
+    rows += [f"B{h},B{h},0,1,electricity,{2000 + 30.0 * h},0,house\n" for h in range(3)]
+    rows += ["M1,,0,,mains,10,0,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    plan = plan_site(pts.site, FAST, MESH, seed=1, mains=pts.mains)
+    assert not plan.delivering and len(plan.iterations) == 1
+    assert plan.reason.startswith("plan: 2 new J100UC needed but only 1 mains point(s) given (plus 0 existing J100UC): "
+                                  "3 module(s) without a route")
+    assert [c.position for c in plan.site.concentrators] == [pts.mains[0]]

@@ -122,3 +122,14 @@ def test_site_without_modules_is_one_line(tmp_path, run_task, keep_concentrators
     msg = str(info.value)
     assert "\n" not in msg and msg.startswith(f"{path}: modules: the site has no radio modules")
     assert not (tmp_path / "empty" / "mesh").exists()
+
+
+def test_mesh_summary_names_the_building_type(run_task) -> None:
+    summary, out = run_task("bt", [*SMALL, "task.plots=false", "site.building_type=brick"])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["building_type"] == "brick"
+    # The group meters' modules at the substation are outside any building.
+    types = on_disk["building_types"]
+    assert set(types) == {"brick", "outdoor"} and types["brick"] + types["outdoor"] == on_disk["modules"]
+    assert types["brick"] > types["outdoor"]
+    assert on_disk["propagation_case"] == "nominal"

@@ -5,7 +5,8 @@ Writes under ``mesh/``: ``summary.json`` (``modules``, ``meters``,
 ``latency_p95_s``, ``max_hops``, ``broadcast_latency_mean_s``,
 ``broadcast_latency_p95_s``, ``battery_life_years_min``,
 ``battery_life_years_median``, ``relayed_per_day_max``, ``dropped_readings``,
-``events_per_s`` and more), ``nodes.csv`` (one row per node),
+``events_per_s``, ``building_type`` (the site's one building type, or ``mixed``),
+``building_types`` (modules per type), ``propagation_case`` and more), ``nodes.csv`` (one row per node),
 ``unreachable.csv`` (modules no path reaches, with their best link margin),
 ``first_to_die.json``, ``latency.csv``, ``broadcasts.csv``, ``topology.geojson``
 (nodes and route links, :mod:`mesh_sim.geojson`) and the plots
@@ -23,10 +24,13 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from mesh_sim.building_types import building_type_summary
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
 from mesh_sim.geojson import write_topology_geojson
+from mesh_sim.linkstate import effective_building_type
 from mesh_sim.outputs import write_mesh_outputs
+from mesh_sim.propagation import nodes_from_site
 from mesh_sim.summary import summarize
 from scenarios.errors import InputError
 from twin import pipeline
@@ -46,6 +50,12 @@ def check_has_radio(site, where: str) -> None:
         hubs = len(site.concentrators)
         raise InputError(f"{where}: modules: the site has no radio modules (and {hubs} concentrator(s)); "
                          "task=mesh simulates the modules' radio network, so give a site with D100FC modules")
+def site_building_types(site, mesh: MeshConfig) -> dict[str, Any]:
+    """``building_type``, ``building_types`` (modules per type) and ``propagation_case`` of the run."""
+    nodes = nodes_from_site(site, mesh.radio.block_type_default, mesh.radio.house_type_default)
+    conc = [False] * len(site.modules) + [True] * len(site.concentrators)
+    return building_type_summary(nodes.building_type, conc, effective_building_type(mesh.radio),
+                                 mesh.radio.environment or "residential", mesh.radio.case)
 
 
 def write_unreachable(path: Path, result) -> list[str]:
@@ -70,6 +80,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                               progress=lambda h: bar.update(h - bar.n))
         step("write")
         summary = summarize(result, len(site.concentrators))
+        summary.update(site_building_types(site, mesh))
         write_mesh_outputs(out_dir, result, summary, with_plots=cfg.task.plots)
         missing = write_unreachable(out_dir / "unreachable.csv", result)
         write_topology_geojson(out_dir / "topology.geojson", result.nodes, site.origin_lonlat)
