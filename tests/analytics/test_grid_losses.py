@@ -22,7 +22,7 @@ R2_MIN = 0.95
 
 @pytest.fixture(scope="module")
 def case():
-    site = make_district(DistrictConfig(buildings=2, entrances=2, floors=4, water=False, design="legacy"), 1)
+    site = make_district(DistrictConfig(buildings=2, entrances=2, floors=4, water=False), 1)
     units = balance_units(*site_tables(site))
     rng = np.random.default_rng(0)
     n = len(site.consumers)
