@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from mesh_sim import wave
 from mesh_sim.config import FAULT_KINDS, FaultConfig
 from scenarios.errors import InputError
 
@@ -91,7 +92,10 @@ def _broadcasts(net):
         neighbours = [[j for j in np.flatnonzero(hear[i]).tolist() if not net.is_conc[j]]
                       for i in range(net.n)]
         state = {"heard": {}, "t0": env.now, "lat": lat, "col": col, "nb": neighbours}
-        env.process(_flood_tx(net, origin, state))
+        if net.mac.scheme == "sync":
+            wave.start(net, origin, state)
+        else:
+            env.process(_flood_tx(net, origin, state))
 
 
 def _flood_tx(net, i: int, state: dict):
@@ -105,7 +109,7 @@ def _flood_tx(net, i: int, state: dict):
     for j in state["nb"][i]:
         if not net.alive[j] or not net.channel.received(tx, j, net.per_data):
             continue
-        net.mac.book_broadcast_rx(j, tx)
+        net.mac.book_broadcast_rx(j, tx, first=j not in heard)
         if j in heard:
             heard[j] += 1
             continue

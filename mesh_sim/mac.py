@@ -1,4 +1,4 @@
-"""Duty-cycled medium access: low-power listening with learned wake-ups.
+"""Duty-cycled medium access: the base MAC and the WiseMAC scheme.
 
 Every module samples the channel once per ``wake_interval_s`` at its own
 phase. A sender wakes its receiver with a preamble, WiseMAC style: once it
@@ -9,6 +9,12 @@ the first contact, and for broadcasts, the preamble lasts a whole wake
 interval. A concentrator is mains powered and always listening, so packets
 to it need no preamble beyond the sync word.
 
+The preamble is a train of short wake-up frames that carry the destination
+(as a CC1101 wake-on-radio set-up does): the addressed receiver stays awake
+to the data, a neighbour that wakes into a preamble not addressed to it
+hears one frame and sleeps again. Overhearing is therefore charged as one
+frame, never a whole preamble (see :meth:`Mac.book_overhear`).
+
 Channel access is CSMA (carrier sense just before the preamble, random
 binary-exponential backoff, then aim at the receiver's next wake-up) or
 plain ALOHA. Unicast packets are acknowledged after a turnaround; a missing
@@ -17,8 +23,10 @@ ACK means a retry after a random backoff.
 Radio-on time is booked per node for the energy model: ``tx_s`` (preambles,
 packets, ACKs), ``rx_s`` (from the wake-up that caught a preamble to the end
 of the packet, and ACK waits) and ``overhear_src_s`` (per transmitter: the
-expected time each *other* neighbour spends awake in its preamble,
-``P / T_w * (P / 2 + header)``; spread over neighbours at the end).
+expected time each *other* neighbour spends awake because of it; spread over
+the transmitter's neighbours at the end, a matrix product, no event per
+neighbour). The other schemes (X-MAC, synchronised) are in
+:mod:`mesh_sim.mac_schemes`; :func:`mesh_sim.mac_schemes.make_mac` picks one.
 """
 
 from __future__ import annotations
@@ -31,14 +39,18 @@ import simpy
 
 from mesh_sim.channel import Channel, Transmission
 from mesh_sim.config import MacConfig, RadioConfig
+from mesh_sim.energy import wakeup_listen_s
 from mesh_sim.linkstate import PerTable, airtime_s
 
 #: Bytes a waking neighbour must hear to learn a packet is not for it.
 HEADER_BYTES = 4
+#: A radio waking at a random moment in a train of back-to-back frames hears
+#: the rest of the current frame and then one whole frame: 1.5 frames on average.
+FRAMES_PER_CATCH = 1.5
 
 
 class Mac:
-    """MAC state and procedures of every node of a subnet.
+    """MAC state and procedures of every node of a subnet (the WiseMAC scheme).
 
     Args:
         env: The simpy environment.
@@ -75,8 +87,32 @@ class Mac:
         self.tx_s = [0.0] * n
         self.rx_s = [0.0] * n
         self.overhear_src_s = [0.0] * n
+        self.overhear_own_s = [0.0] * n
         self.packets_handled = [0] * n
         self.attempts = [0] * n
+        #: Channel samples per wake interval and length of one (radio in RX).
+        self.polls_per_interval = 1
+        self.sample_s = cfg.listen_sample_s
+
+    scheme = "wisemac"
+
+    def listen_time_s(self, duration_s: float, wakeup_overhead_s: float) -> float:
+        """Radio-on time of the periodic channel samples of one module, closed form."""
+        return self.polls_per_interval * wakeup_listen_s(duration_s, self.t_w, self.sample_s,
+                                                         wakeup_overhead_s)
+
+    def synced(self, i: int, now_s: float) -> None:
+        """Node ``i`` corrected its clock now (used by the synchronised scheme)."""
+
+    def book_overhear(self, i: int, preamble_s: float) -> None:
+        """Expected overhearing a preamble of ``i`` costs each other neighbour.
+
+        A neighbour samples at a random phase, so it lands in the preamble with
+        probability ``P / T_w``; it then hears 1.5 destination-tagged wake-up
+        frames (header length) and sleeps again.
+        """
+        if preamble_s > 0.0:
+            self.overhear_src_s[i] += min(preamble_s / self.t_w, 1.0) * FRAMES_PER_CATCH * self.header_s
 
     # -- timing ---------------------------------------------------------------------------
     def preamble_s(self, i: int, j: int, now_s: float) -> float:
@@ -138,12 +174,21 @@ class Mac:
         room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
         tx = self._on_air(i, preamble)
-        if preamble > 0.0:
-            self.overhear_src_s[i] += preamble / self.t_w * (preamble / 2.0 + self.header_s)
+        self.book_overhear(i, preamble)
+        return (yield from self._ack_exchange(i, j, tx, alive, room, tx.start_s + preamble / 2.0))
+
+    def _ack_exchange(self, i: int, j: int, tx: Transmission, alive: list[bool],
+                      room: Callable[[], bool], rx_from_s: float) -> Generator:
+        """Waits for the end of the data ``tx``, judges it at ``j`` and exchanges the ACK.
+
+        ``rx_from_s`` is when ``j``'s radio went on for this packet.
+        Returns ``(data_received, acked)``.
+        """
+        env = self.env
         yield env.timeout(tx.end_s + (self.turnaround_s if self.cfg.ack else 0.0) - env.now)
         got = alive[j] and room() and self.channel.received(tx, j, self.per_data)
         if got:
-            self._book_rx(j, tx.start_s, preamble, tx.end_s)
+            self._book_rx(j, rx_from_s, tx.end_s)
         if not self.cfg.ack:
             return got, got
         wait_end = env.now + self.ack_air_s
@@ -168,12 +213,14 @@ class Mac:
         self.packets_handled[i] += 1
         return tx
 
-    def _book_rx(self, j: int, start_s: float, preamble_s: float, end_s: float) -> None:
-        """Books the receiver's radio-on time for a packet it decoded."""
+    def _book_rx(self, j: int, from_s: float, end_s: float) -> None:
+        """Books the receiver's radio-on time for a packet it decoded.
+
+        The receiver woke somewhere in the preamble; callers pass its middle.
+        """
         if self.always_on[j]:
             return
-        # The receiver woke somewhere in the preamble: on average in its middle.
-        self.rx_s[j] += end_s - (start_s + preamble_s / 2.0)
+        self.rx_s[j] += end_s - from_s
         self.packets_handled[j] += 1
 
     def broadcast(self, i: int) -> Generator:
@@ -185,8 +232,21 @@ class Mac:
         yield self.env.timeout(tx.end_s - self.env.now)
         return tx
 
-    def book_broadcast_rx(self, j: int, tx: Transmission) -> None:
-        """Books a module's radio-on time for a broadcast it heard."""
-        if not self.always_on[j]:
-            self.rx_s[j] += self.t_w / 2.0 + self.data_air_s
+    def book_broadcast_rx(self, j: int, tx: Transmission, first: bool = True) -> None:
+        """Books a module's radio-on time for a broadcast it heard.
+
+        The first copy of a flood is received from the wake-up (on average the
+        preamble's middle) to the end of the data; a later copy is recognised
+        from one wake-up frame (it carries the flood's id) and costs that.
+        """
+        if self.always_on[j]:
+            return
+        if first:
+            self.rx_s[j] += (tx.end_s - tx.start_s - self.data_air_s) / 2.0 + self.data_air_s
             self.packets_handled[j] += 1
+        else:
+            self.overhear_s_direct(j, FRAMES_PER_CATCH * self.header_s)
+
+    def overhear_s_direct(self, j: int, seconds: float) -> None:
+        """Books ``seconds`` of overhearing at ``j`` itself (not spread over neighbours)."""
+        self.overhear_own_s[j] += seconds

@@ -23,7 +23,7 @@ import simpy
 from mesh_sim.channel import Channel
 from mesh_sim.config import MeshConfig
 from mesh_sim.linkstate import LinkState, PerTable
-from mesh_sim.mac import Mac
+from mesh_sim.mac_schemes import make_mac
 from mesh_sim.packets import Packet, PacketQueue
 from mesh_sim.propagation import Nodes, nodes_from_site
 from mesh_sim.topology import Routes, build_routes, link_etx
@@ -72,7 +72,7 @@ class Subnet:
         self.channel = Channel(self.link.pw_mw, noise_mw, 10.0 ** (cfg.radio.cca_threshold_dbm / 10.0),
                                cfg.radio.capture, cfg.radio.capture_threshold_db, self.rng)
         self.per_data = PerTable(band, cfg.radio.data_bytes)
-        self.mac = Mac(self.env, self.channel, cfg.mac, cfg.radio, band.bit_rate_bps, self.is_conc,
+        self.mac = make_mac(self.env, self.channel, cfg.mac, cfg.radio, band.bit_rate_bps, self.is_conc,
                        self.per_data, PerTable(band, cfg.radio.ack_bytes), self.rng)
         self.alive = [True] * self.n
         self.alive_view = np.ones(self.n, dtype=bool)
@@ -152,6 +152,7 @@ class Subnet:
         now = self.env.now
         self.sync_err_s[i] = self.clock_error_at(parent, now) + self.rng.gauss(0.0, SYNC_JITTER_S)
         self.sync_t_s[i] = now
+        self.mac.synced(i, now)
 
     # -- traffic ----------------------------------------------------------------------------
     def reporter(self, i: int):
