@@ -85,6 +85,6 @@ def collect(net, wall_s: float) -> MeshResult:
         wall_s=wall_s,
         duration_s=net.env.now,
         reroutes=net.reroutes,
-        extra={"transmissions": net.channel.transmissions,
+        extra={"transmissions": net.channel.transmissions, "mac_scheme": net.mac.scheme,
                "initial_max_hops": int(np.max(net.initial_routes.hops, initial=0))},
     )

@@ -1,15 +1,21 @@
 """``task=validate``: the model checks, each against an independent reference.
 
 Writes under ``validate/``: ``report.json`` (a list of ``{name, expected,
-simulated, tolerance, passed, note, details}``), ``report.md`` (the same as a
-table) and ``aloha.png`` (simulated ALOHA success against ``exp(-2G)``).
-Suites register in :data:`SUITES`; later issues add theirs.
+simulated, tolerance, passed, note, details, kind}``; ``kind`` is
+``validated``, ``calibrated`` or ``informational``, see
+:mod:`mesh_sim.checks`), ``report.md`` (the same as a table) and
+``aloha.png`` (simulated ALOHA success against ``exp(-2G)``). Suites register
+in :data:`SUITES`; later issues add theirs.
+
+The task exits with code 1 when any row fails, after writing every file, and
+prints one line naming the failed rows (``exit_code`` in the summary).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -59,10 +65,13 @@ def _cell(value: Any) -> str:
 
 def write_markdown(path: Path, rows: list[dict[str, Any]]) -> None:
     """The checks as a Markdown table with the notes below."""
-    lines = ["# Model checks", "", "| check | expected | simulated | tolerance | passed |", "|---|---|---|---|---|"]
+    lines = ["# Model checks", "",
+             "`validated`: against an independent reference; `calibrated`: a parameter was set from this "
+             "figure (consistency only, not a validation); `informational`: context.", "",
+             "| check | kind | expected | simulated | tolerance | passed |", "|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {_cell(r['expected'])} | {_cell(r['simulated'])} | "
-                     f"{_cell(r['tolerance'])} | {'yes' if r['passed'] else '**no**'} |")
+        lines.append(f"| {r['name']} | {r.get('kind', 'validated')} | {_cell(r['expected'])} | "
+                     f"{_cell(r['simulated'])} | {_cell(r['tolerance'])} | {'yes' if r['passed'] else '**no**'} |")
     lines += ["", "## Notes", ""] + [f"- **{r['name']}**: {r['note']}" for r in rows]
     path.write_text("\n".join(lines) + "\n")
 
@@ -97,6 +106,11 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         write_markdown(out_dir / "report.md", rows)
         plot_aloha(out_dir / "aloha.png", rows)
     failed = [r["name"] for r in rows if not r["passed"]]
+    kinds = [r.get("kind", "validated") for r in rows]
     if failed:
-        log.warning("checks not passed: %s (see validate/report.md)", ", ".join(failed))
-    return {"checks": len(rows), "passed": len(rows) - len(failed), "failed": len(failed)}
+        print(f"validate: {len(failed)} check(s) failed: {', '.join(failed)} (see validate/report.md)",
+              file=sys.stderr)
+    return {"checks": len(rows), "passed": len(rows) - len(failed), "failed": len(failed),
+            "validated": kinds.count("validated"), "calibrated": kinds.count("calibrated"),
+            "informational": kinds.count("informational"), "failed_checks": ", ".join(failed),
+            "exit_code": 1 if failed else 0}
