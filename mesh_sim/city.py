@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from mesh_sim.config import MeshConfig
+from mesh_sim.config import MeshConfig, RadioConfig
 from mesh_sim.control import resolve_faults
 from mesh_sim.propagation import Nodes, nodes_from_site
 from mesh_sim.records import MeshResult
@@ -41,14 +41,16 @@ class SubnetSpec:
     seed: int
 
 
-def split_site(site, seed: int) -> list[SubnetSpec]:
+def split_site(site, seed: int, radio: RadioConfig | None = None) -> list[SubnetSpec]:
     """One spec per concentrator with the modules the site assigns to it.
 
     Modules without a concentrator id join the nearest concentrator in plan.
     A site with no concentrator is one subnet without a sink (all modules
-    will be reported unreachable).
+    will be reported unreachable). ``radio`` gives the default building types
+    of blocks and houses that name none (the defaults of RadioConfig if None).
     """
-    nodes = nodes_from_site(site)
+    radio = radio or RadioConfig()
+    nodes = nodes_from_site(site, radio.block_type_default, radio.house_type_default)
     n_mod = len(site.modules)
     conc_ids = [c.concentrator_id for c in site.concentrators]
     if not conc_ids:
@@ -68,8 +70,7 @@ def split_site(site, seed: int) -> list[SubnetSpec]:
 
 def _spec(name: str, nodes: Nodes, modules: list[int], site, concs: list[int], seed: int) -> SubnetSpec:
     idx = np.asarray(modules + concs, dtype=np.int64)
-    sub = Nodes(tuple(nodes.node_ids[i] for i in idx), nodes.x_m[idx], nodes.y_m[idx],
-                nodes.floor[idx], nodes.building[idx])
+    sub = nodes.subset(idx)
     meters = tuple(len(site.modules[i].meter_ids) for i in modules) + (0,) * len(concs)
     return SubnetSpec(name, sub, meters, (False,) * len(modules) + (True,) * len(concs), seed)
 
@@ -132,7 +133,7 @@ def run_site(site, cfg: MeshConfig, seed: int, workers: int = 1,
     Raises:
         InputError: A fault names no node of the site.
     """
-    specs = split_site(site, seed)
+    specs = split_site(site, seed, cfg.radio)
     resolve_faults(tuple(i for s in specs for i in s.nodes.node_ids), cfg.faults)
     if workers <= 1 or len(specs) == 1:
         return merge([run_subnet(s, cfg, progress if len(specs) == 1 else None) for s in specs])

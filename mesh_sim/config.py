@@ -30,8 +30,18 @@ class RadioConfig:
         band: ``315``, ``433``, ``868``, ``915`` or ``2400`` (mesh_sim.bands).
         tx_power_dbm: Conducted transmit power; the band default when null.
         antenna_gain_dbi: Antenna gain of every node (TX and RX).
-        environment: ITU-R P.1238 category: residential, office, commercial.
-        indoor_model: ``p1238`` or ``multiwall`` (COST-231).
+        environment: ITU-R P.1238 category: residential, office, commercial
+            (used with ``building_type: p1238`` only).
+        indoor_model: ``p1238`` or ``multiwall`` (COST-231; with ``building_type: p1238``).
+        building_type: ``site`` (each building's own preset from the site, the
+            defaults below where it gives none), a preset name
+            (``panel_concrete``, ``brick``, ``timber_house``) forced on every
+            building, or ``p1238`` (the ITU-R P.1238 ``environment`` model).
+        block_type_default: Preset of a BUILDING group that names none.
+        house_type_default: Preset of a detached house that names none.
+        case: ``optimistic``, ``nominal`` or ``harsh`` figures of the presets.
+        shadow_decorrelation_m: Decorrelation distance of the spatially
+            correlated shadowing (Gudmundson); 0 draws links independently.
         shadowing: Add static log-normal shadowing per link.
         fade_sigma_db: Standard deviation of the slow time-varying part of the
             shadowing, re-drawn every ``fade_period_h`` (0 disables fading).
@@ -52,6 +62,11 @@ class RadioConfig:
     antenna_gain_dbi: float = 0.0
     environment: str = "residential"
     indoor_model: str = "p1238"
+    building_type: str = "site"
+    block_type_default: str = "panel_concrete"
+    house_type_default: str = "brick"
+    case: str = "nominal"
+    shadow_decorrelation_m: float = 10.0
     shadowing: bool = True
     fade_sigma_db: float = 2.0
     fade_period_h: float = 24.0
@@ -154,6 +169,12 @@ class TopologyConfig:
         min_link_prr: Links with a lower packet reception ratio (either way)
             are not neighbours.
         refresh_h: Routes are re-evaluated from current link quality this often.
+        fade_margin_db: A link is a neighbour only if its static received
+            power (mean path loss with its shadowing, without the slow fade) is
+            at least this far above the sensitivity, both ways; null disables.
+        mean_margin_min_db: ... and only if the mean path loss alone (no
+            shadowing) leaves at least this margin, both ways, so that no route
+            rests on a lucky shadowing draw; null disables.
     """
 
     max_hops: int = MAX_HOPS_LIMIT
@@ -161,6 +182,8 @@ class TopologyConfig:
     meters_per_concentrator_max: int = METERS_PER_CONCENTRATOR_MAX
     min_link_prr: float = 0.5
     refresh_h: float = 6.0
+    fade_margin_db: Optional[float] = 6.0
+    mean_margin_min_db: Optional[float] = 0.0
 
 
 @dataclass

@@ -38,6 +38,17 @@ def airtime_s(payload_bytes: int, sync_bytes: int, bit_rate_bps: float) -> float
     return (payload_bytes + sync_bytes) * 8.0 / bit_rate_bps
 
 
+def propagation_config(cfg: RadioConfig, band: Band, seed: int) -> PropagationConfig:
+    """The path-loss settings of the radio config (one line naming a bad key)."""
+    try:
+        return PropagationConfig(band, Environment(cfg.environment), cfg.indoor_model,
+                                 shadowing=cfg.shadowing, seed=int(seed), building_type=cfg.building_type,
+                                 case=cfg.case, default_building_type=cfg.block_type_default,
+                                 shadow_decorrelation_m=cfg.shadow_decorrelation_m)
+    except ValueError as exc:
+        raise ValueError(f"mesh.radio.{exc.args[0]}") from None
+
+
 class LinkState:
     """Received power, packet reception ratio and margin of every link.
 
@@ -53,12 +64,16 @@ class LinkState:
         self.band = radio_band(cfg)
         self.seed = int(seed)
         n = len(nodes)
-        prop = PropagationConfig(self.band, Environment(cfg.environment), cfg.indoor_model,
-                                 shadowing=cfg.shadowing, seed=self.seed)
+        prop = propagation_config(cfg, self.band, self.seed)
         tx_dbm = self.band.tx_power_dbm if cfg.tx_power_dbm is None else float(cfg.tx_power_dbm)
         self.tx_power_dbm = tx_dbm
         loss = path_loss_matrix_db(nodes, prop)
         self.static_rssi_dbm = tx_dbm + 2.0 * cfg.antenna_gain_dbi - loss
+        mean_loss = path_loss_matrix_db(nodes, prop, with_shadowing=False) if cfg.shadowing else loss
+        #: Margin of the mean path loss (no shadowing, no fade), dB.
+        self.mean_margin_db = tx_dbm + 2.0 * cfg.antenna_gain_dbi - mean_loss - self.band.sensitivity_dbm
+        #: Margin with the static shadowing, without the slow fade, dB.
+        self.static_margin_db = self.static_rssi_dbm - self.band.sensitivity_dbm
         self.noise_dbm = noise_floor_dbm(self.band.bandwidth_hz, self.band.noise_figure_db)
         self._keys = node_keys(nodes.node_ids)
         self._iu = np.triu_indices(n, k=1)

@@ -26,7 +26,7 @@ from mesh_sim.linkstate import LinkState, PerTable
 from mesh_sim.mac_schemes import make_mac
 from mesh_sim.packets import Packet, PacketQueue
 from mesh_sim.propagation import Nodes, nodes_from_site
-from mesh_sim.topology import Routes, build_routes, link_etx
+from mesh_sim.topology import Routes, admissible_links, build_routes, link_etx
 
 #: Standard deviation of the time stamp carried in an ACK, s.
 SYNC_JITTER_S = 50e-6
@@ -67,6 +67,7 @@ class Subnet:
         self.rng = random.Random(self.seed)
         self.env = CountingEnvironment()
         self.link = LinkState(nodes, cfg.radio, self.seed)
+        self.admissible = admissible_links(self.link.static_margin_db, self.link.mean_margin_db, cfg.topology)
         band = self.link.band
         noise_mw = 10.0 ** (self.link.noise_dbm / 10.0)
         self.channel = Channel(self.link.pw_mw, noise_mw, 10.0 ** (cfg.radio.cca_threshold_dbm / 10.0),
@@ -101,7 +102,7 @@ class Subnet:
     @classmethod
     def from_site(cls, site, cfg: MeshConfig, seed: int) -> "Subnet":
         """The subnet of every module and concentrator of a ``scenarios.site.Site``."""
-        nodes = nodes_from_site(site)
+        nodes = nodes_from_site(site, cfg.radio.block_type_default, cfg.radio.house_type_default)
         meters = [len(m.meter_ids) for m in site.modules] + [0] * len(site.concentrators)
         conc = [False] * len(site.modules) + [True] * len(site.concentrators)
         return cls(nodes, meters, conc, cfg, seed)
@@ -109,6 +110,7 @@ class Subnet:
     # -- routing ----------------------------------------------------------------------------
     def _route(self) -> Routes:
         etx = link_etx(self.link.prr, self.cfg.topology.min_link_prr)
+        etx[~self.admissible] = np.inf
         routes = build_routes(etx, np.asarray(self.is_conc), np.asarray(self.meters), self.alive_view,
                               self.cfg.topology, self.link.margin_db, self.banned)
         self.parent = routes.parent.tolist()

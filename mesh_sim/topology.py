@@ -74,6 +74,28 @@ def link_etx(prr: np.ndarray, min_link_prr: float) -> np.ndarray:
     return np.where(ok, 1.0 / np.where(ok, both, 1.0), np.inf)
 
 
+def admissible_links(static_margin_db: np.ndarray, mean_margin_db: np.ndarray,
+                     cfg: TopologyConfig) -> np.ndarray:
+    """Links routing may use: enough fade margin, and a mean path loss that closes them.
+
+    A link qualifies if, in both directions, its static margin (with shadowing,
+    without the slow fade) is at least ``cfg.fade_margin_db`` and its mean
+    margin (no shadowing) at least ``cfg.mean_margin_min_db``; a ``None``
+    setting is not checked.
+
+    Returns:
+        ``n x n`` bool, symmetric, False on the diagonal.
+    """
+    ok = np.ones(np.shape(static_margin_db), dtype=bool)
+    if cfg.fade_margin_db is not None:
+        ok &= np.asarray(static_margin_db) >= cfg.fade_margin_db
+    if cfg.mean_margin_min_db is not None:
+        ok &= np.asarray(mean_margin_db) >= cfg.mean_margin_min_db
+    ok &= ok.T
+    np.fill_diagonal(ok, False)
+    return ok
+
+
 class _Forest:
     """Mutable routing state: labels of every node, roots as positions in ``conc``."""
 

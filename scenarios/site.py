@@ -75,6 +75,9 @@ class Group:
         name: Human-readable name.
         group_meter_id: Id of the meter measuring the group's total input.
         position: Where the group meter is.
+        building_type: Radio building-type preset of a BUILDING group
+            (``panel_concrete``, ``brick``, ``timber_house``; mesh_sim.building_types);
+            ``None``: the radio model's default for blocks.
     """
 
     group_id: str
@@ -83,6 +86,7 @@ class Group:
     name: str
     group_meter_id: str | None
     position: Position
+    building_type: str | None = None
 
 
 @dataclass
@@ -100,6 +104,8 @@ class Consumer:
         floor_area_m2: Heated floor area.
         profile: Optional measured profile to replay instead of the synthetic
             model, e.g. ``"ieee:12"`` (IEEE LV feeder shape 12).
+        building_type: Radio building-type preset of a house that has no
+            BUILDING group of its own; ``None``: the radio model's default for houses.
     """
 
     consumer_id: str
@@ -111,6 +117,7 @@ class Consumer:
     occupants: int = 2
     floor_area_m2: float = 60.0
     profile: str | None = None
+    building_type: str | None = None
 
 
 @dataclass

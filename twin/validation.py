@@ -99,6 +99,12 @@ def check_mesh(cfg: DictConfig) -> None:
                "mesh.mac.scheme": MAC_SCHEMES,
                "mesh.radio.environment": tuple(e.value for e in Environment),
                "mesh.radio.indoor_model": ("p1238", "multiwall")}
+    from mesh_sim.building_types import BUILDING_TYPE_MODES, BUILDING_TYPES, CASES
+
+    choices["mesh.radio.building_type"] = BUILDING_TYPE_MODES + BUILDING_TYPES
+    choices["mesh.radio.block_type_default"] = BUILDING_TYPES
+    choices["mesh.radio.house_type_default"] = BUILDING_TYPES
+    choices["mesh.radio.case"] = CASES
     for key, allowed in choices.items():
         value = str(OmegaConf.select(cfg, key))
         if value not in allowed:

@@ -8,8 +8,10 @@ converge). The planner asks instead whether every module *has* a route of
 links with enough margin: its **route margin** is the weakest link of its
 best route within the hop limit (a widest-path search over the static link
 budget of its subnet, the same path loss and shadowing the simulation
-draws, without the time-varying fade the margin is there to absorb). Both
-directions of a link count (data and ACK).
+draws, without the time-varying fade the margin is there to absorb), over
+the links the router may use (:func:`mesh_sim.topology.admissible_links`:
+fade margin and a mean path loss that closes the link). Both directions of
+a link count (data and ACK).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from mesh_sim.city import split_site
 from mesh_sim.config import MeshConfig
 from mesh_sim.linkstate import LinkState
+from mesh_sim.topology import admissible_links
 
 
 def widest_path_margins(margin_db: np.ndarray, is_root: np.ndarray, max_hops: int) -> np.ndarray:
@@ -56,9 +59,10 @@ def route_margins(site, mesh_cfg: MeshConfig, seed: int, max_hops: int) -> dict[
         max_hops: Longest route considered.
     """
     out: dict[str, float] = {}
-    for spec in split_site(site, seed):
+    for spec in split_site(site, seed, mesh_cfg.radio):
         link = LinkState(spec.nodes, mesh_cfg.radio, spec.seed)
-        margin = link.static_rssi_dbm - link.band.sensitivity_dbm
+        usable = admissible_links(link.static_margin_db, link.mean_margin_db, mesh_cfg.topology)
+        margin = np.where(usable, link.static_margin_db, -np.inf)
         best = widest_path_margins(margin, np.asarray(spec.is_concentrator), max_hops)
         for node_id, root, value in zip(spec.nodes.node_ids, spec.is_concentrator, best):
             if not root:

@@ -25,6 +25,8 @@ from scenarios.generators.metering import CABLE_LENGTH_MAX_M, cable_length_m
 
 #: Allowed consumer kinds.
 CONSUMER_KINDS = ("flat", "house")
+#: Radio building types a group or house may name (mesh_sim.building_types.BUILDING_TYPES).
+BUILDING_TYPES = ("panel_concrete", "brick", "timber_house")
 
 #: ``(rank, location, problem)``: rank 0 for a bad value or an unknown reference,
 #: rank 1 for two records that disagree (reported only when no rank-0 problem is).
@@ -89,6 +91,9 @@ def _groups(site: Site) -> Iterator[Problem]:
                 yield 0, f"{loc}.group_meter_id", f"unknown meter '{g.group_meter_id}'"
             elif m.group_id != g.group_id or m.consumer_id is not None:
                 yield 1, f"{loc}.group_meter_id", f"meter '{m.meter_id}' is not a group meter of '{g.group_id}'"
+        if g.building_type is not None and g.building_type not in BUILDING_TYPES:
+            yield 0, f"{loc}.building_type", (f"unknown building type '{g.building_type}' "
+                                              f"(expected one of {', '.join(BUILDING_TYPES)})")
         level_of.setdefault(g.group_id, rank)
 
 
@@ -109,6 +114,9 @@ def _consumers(site: Site) -> Iterator[Problem]:
             yield 0, f"{loc}.occupants", f"must be >= 0, got {c.occupants}"
         if not c.floor_area_m2 > 0:
             yield 0, f"{loc}.floor_area_m2", f"must be > 0, got {c.floor_area_m2}"
+        if c.building_type is not None and c.building_type not in BUILDING_TYPES:
+            yield 0, f"{loc}.building_type", (f"unknown building type '{c.building_type}' "
+                                              f"(expected one of {', '.join(BUILDING_TYPES)})")
 
 
 def _meters(site: Site) -> Iterator[Problem]:
