@@ -106,13 +106,21 @@ class Channel:
         self.transmissions += 1
         return tx
 
-    def received(self, tx: Transmission, node: int, per: PerTable) -> bool:
-        """Whether ``node`` decodes ``tx`` (call once ``tx`` has ended)."""
+    def received(self, tx: Transmission, node: int, per: PerTable, from_s: float | None = None) -> bool:
+        """Whether ``node`` decodes ``tx`` (call once ``tx`` has ended).
+
+        ``from_s``: the receiver needs only the part of ``tx`` from this time
+        on (the last wake-up frame or strobe and the data of a long preamble
+        made of destination-tagged frames); overlaps that ended before it
+        do not count. ``None`` judges the whole transmission.
+        """
         pw = self.pw_mw
         signal = pw[tx.src][node]
         interference = 0.0
         audible = False
         for o in tx.overlaps:
+            if from_s is not None and o.end_s <= from_s:
+                continue
             if o.src == node:
                 return False
             p = o.ext_mw if o.src < 0 else pw[o.src][node]

@@ -175,17 +175,27 @@ def _tx_dbm(cfg: MeshConfig) -> float:
     return b.tx_power_dbm if cfg.radio.tx_power_dbm is None else float(cfg.radio.tx_power_dbm)
 
 
+def cluster_hop_margin_db(cfg: MeshConfig) -> float:
+    """Link margin of each hop of the relay cluster: 5 dB, or 3 dB above the routing fade margin.
+
+    The direct path from the cluster to the J100UC is 9 dB weaker (twice the
+    distance, exponent 3), so it is never admitted while each hop is.
+    """
+    fade = cfg.topology.fade_margin_db
+    return max(5.0, (fade or 0.0) + 3.0)
+
+
 def _cluster(cfg: MeshConfig, seed: int, days: float, poisson: bool, full_traffic: bool):
     """25 modules 5 m apart that reach the J100UC only through one relay module ``M0000``.
 
-    Outdoor links sized from the band's path loss: 5 dB margin on each hop,
-    about -4 dB from the cluster straight to the concentrator; no shadowing or
+    Outdoor links sized from the band's path loss (:func:`cluster_hop_margin_db`
+    on each hop, 9 dB less from the cluster straight to the concentrator); no shadowing or
     fading, so the geometry is exact. ``full_traffic`` keeps the configured
     broadcasts and downlink commands (otherwise reports only).
     """
     b = band(cfg.radio.band)
     budget = _tx_dbm(cfg) + 2 * cfg.radio.antenna_gain_dbi - b.sensitivity_dbm
-    hop_m = _distance_for_loss(budget - 5.0, cfg)
+    hop_m = _distance_for_loss(budget - cluster_hop_margin_db(cfg), cfg)
     ids, x, y = _ring(25, 5.0, (2.0 * hop_m, 0.0), start=1)
     nodes = _nodes(["M0000"] + ids + ["J0001"], [hop_m] + x + [0.0], [0.0] + y + [0.0])
     q = quiet(cfg)

@@ -107,7 +107,7 @@ def _flood_tx(net, i: int, state: dict):
         return
     heard = state["heard"]
     for j in state["nb"][i]:
-        if not net.alive[j] or not net.channel.received(tx, j, net.per_data):
+        if not net.alive[j] or not net.channel.received(tx, j, net.per_data, net.mac.decisive_from_s(tx)):
             continue
         net.mac.book_broadcast_rx(j, tx, first=j not in heard)
         if j in heard:

@@ -44,6 +44,9 @@ from mesh_sim.linkstate import PerTable, airtime_s
 
 #: Bytes a waking neighbour must hear to learn a packet is not for it.
 HEADER_BYTES = 4
+#: After the ACK of a packet whose header set the more-data bit, the receiver
+#: keeps listening this long for the next packet of the same sender.
+BURST_WINDOW_S = 0.01
 #: A radio waking at a random moment in a train of back-to-back frames hears
 #: the rest of the current frame and then one whole frame: 1.5 frames on average.
 FRAMES_PER_CATCH = 1.5
@@ -90,6 +93,10 @@ class Mac:
         self.overhear_own_s = [0.0] * n
         self.packets_handled = [0] * n
         self.attempts = [0] * n
+        #: Per sender: (receiver, end of the last ACK) while the receiver waits
+        #: for the rest of a burst (more-data bit), else None.
+        self.burst: list[tuple[int, float] | None] = [None] * n
+        self._more = [False] * n
         #: Channel samples per wake interval and length of one (radio in RX).
         self.polls_per_interval = 1
         self.sample_s = cfg.listen_sample_s
@@ -154,8 +161,23 @@ class Mac:
             yield env.timeout(self.backoff_s(tries))
         return None
 
+    def in_burst(self, i: int, j: int) -> bool:
+        """``j`` is still listening for ``i``'s next packet (more-data bit of the last one)."""
+        b = self.burst[i]
+        return b is not None and b[0] == j and self.env.now - b[1] <= BURST_WINDOW_S
+
+    def _burst_unicast(self, i: int, j: int, alive: list[bool], room: Callable[[], bool]) -> Generator:
+        """Sends the next packet of a burst at once: no wake-up, the receiver is listening."""
+        listening_since = self.burst[i][1]
+        self.burst[i] = None
+        if self.csma and self.channel.busy(i, self.env.now):
+            return None
+        self.attempts[i] += 1
+        tx = self._on_air(i, 0.0)
+        return (yield from self._ack_exchange(i, j, tx, alive, room, listening_since))
+
     def unicast(self, i: int, j: int, alive: list[bool],
-                accept: bool | Callable[[], bool] = True) -> Generator:
+                accept: bool | Callable[[], bool] = True, more: bool = False) -> Generator:
         """One attempt to send a data packet from ``i`` to ``j``.
 
         Args:
@@ -164,14 +186,23 @@ class Mac:
             alive: Per node, whether it is up.
             accept: Whether ``j`` has room; a full receiver does not ACK. A
                 callable is asked when the packet has arrived.
+            more: The sender has more packets for ``j`` (more-data bit): after
+                the ACK the receiver keeps listening ``BURST_WINDOW_S`` so the
+                next packet needs no wake-up.
 
         Returns (through ``yield from``) a pair ``(data_received, acked)``.
         """
         env = self.env
+        room = accept if callable(accept) else (lambda: accept)
+        self._more[i] = more and self.cfg.ack
+        if self.in_burst(i, j):
+            out = yield from self._burst_unicast(i, j, alive, room)
+            if out is not None:
+                return out
+        self.burst[i] = None
         preamble = yield from self._access(i, j)
         if preamble is None:
             return False, False
-        room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
         tx = self._on_air(i, preamble)
         self.book_overhear(i, preamble)
@@ -186,7 +217,7 @@ class Mac:
         """
         env = self.env
         yield env.timeout(tx.end_s + (self.turnaround_s if self.cfg.ack else 0.0) - env.now)
-        got = alive[j] and room() and self.channel.received(tx, j, self.per_data)
+        got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
         if got:
             self._book_rx(j, rx_from_s, tx.end_s)
         if not self.cfg.ack:
@@ -203,7 +234,15 @@ class Mac:
         if acked:
             self.last_contact[i][j] = env.now
             self.last_contact[j][i] = env.now
+            if self._more[i] and not self.always_on[j]:
+                # The receiver waits for the next packet; the next burst packet
+                # books that wait (a burst that never comes wastes <= BURST_WINDOW_S).
+                self.burst[i] = (j, env.now)
         return True, acked
+
+    def decisive_from_s(self, tx: Transmission) -> float:
+        """Start of the part of ``tx`` a receiver must get: the last wake-up frame and the data."""
+        return max(tx.end_s - self.data_air_s - self.header_s, tx.start_s)
 
     def _on_air(self, i: int, preamble_s: float) -> Transmission:
         """Puts ``i``'s preamble and packet on air now and books its TX time."""

@@ -66,14 +66,20 @@ class XMac(Mac):
                 self.strobe_period_s / 2.0 + self.header_s)
 
     def unicast(self, i: int, j: int, alive: list[bool],
-                accept: bool | Callable[[], bool] = True) -> Generator:
+                accept: bool | Callable[[], bool] = True, more: bool = False) -> Generator:
         """Strobes until ``j`` answers with an early ACK, then the data and its ACK."""
         if self.always_on[j]:
-            return (yield from super().unicast(i, j, alive, accept))
+            return (yield from super().unicast(i, j, alive, accept, more))
         env = self.env
+        room = accept if callable(accept) else (lambda: accept)
+        self._more[i] = more and self.cfg.ack
+        if self.in_burst(i, j):
+            out = yield from self._burst_unicast(i, j, alive, room)
+            if out is not None:
+                return out
+        self.burst[i] = None
         if (yield from self._access(i, j)) is None:
             return False, False
-        room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
         self.packets_handled[i] += 1
         t0, period = env.now, self.strobe_period_s
@@ -88,7 +94,7 @@ class XMac(Mac):
         self.rx_s[i] += strobes * self.gap_s
         self.book_overhear(i, train_end - t0)
         yield env.timeout(train_end + self.turnaround_s - env.now)
-        if not (alive[j] and self.channel.received(train, j, self.per_ack)):
+        if not (alive[j] and self.channel.received(train, j, self.per_ack, train_end - self.header_s)):
             yield env.timeout(self.gap_s - self.turnaround_s)
             return False, False
         self.rx_s[j] += train_end - wake_s

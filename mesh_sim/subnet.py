@@ -230,7 +230,7 @@ class Subnet:
             # may fill while the preamble is on air).
             room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
             for _ in range(cfg.max_retries + 1):
-                got, acked = yield from mac.unicast(i, p, self.alive, room)
+                got, acked = yield from mac.unicast(i, p, self.alive, room, more=len(queue) > 1)
                 if got:
                     self.arrive(pkt, p)
                 if acked or not self.alive[i] or self.parent[i] != p:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mesh_sim.checks import _distance_for_loss, _nodes, _ring, quiet
+from mesh_sim.checks import _distance_for_loss, _nodes, _ring, cluster_hop_margin_db, quiet
 from mesh_sim.config import MeshConfig
 from mesh_sim.mac_budget import mean_strobes, relay_budget
 from mesh_sim.subnet import Subnet
@@ -19,7 +19,7 @@ CHILDREN = 25
 
 
 def cluster_run(cfg: MeshConfig, seed: int = 3):
-    hop = _distance_for_loss(114.0 - 5.0, cfg)
+    hop = _distance_for_loss(114.0 - cluster_hop_margin_db(cfg), cfg)
     ids, x, y = _ring(CHILDREN, 5.0, (2.0 * hop, 0.0), start=1)
     nodes = _nodes(["M0000"] + ids + ["J0001"], [hop] + x + [0.0], [0.0] + y + [0.0])
     run_cfg = replace(quiet(cfg), traffic=replace(cfg.traffic, poisson=True, broadcasts_per_day=0.0,
