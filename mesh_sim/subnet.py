@@ -33,15 +33,17 @@ SYNC_JITTER_S = 50e-6
 
 
 class CountingEnvironment(simpy.Environment):
-    """A simpy environment that counts the events it processes."""
+    """A simpy environment that counts the events it processes.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events = 0
+    The count is read from simpy's event-id counter (events scheduled minus
+    those still queued), so processing an event costs no extra Python call.
+    """
 
-    def step(self) -> None:
-        self.events += 1
-        super().step()
+    @property
+    def events(self) -> int:
+        """Events processed so far."""
+        scheduled = int(repr(self._eid)[len("count("):-1])   # itertools.count: next id = events scheduled
+        return scheduled - len(self._queue)
 
 
 class Subnet:
