@@ -143,6 +143,13 @@ class Mac:
         return self.rng.randrange(1, 2**be + 1) * self.cfg.backoff_slot_s
 
     # -- channel access ---------------------------------------------------------------------
+    def planned_start_s(self, i: int, j: int, now_s: float) -> float:
+        """When :meth:`_access` would start ``i``'s preamble to ``j`` (before carrier sense)."""
+        preamble = self.preamble_s(i, j, now_s)
+        if preamble == 0.0 or preamble >= self.t_w:
+            return now_s
+        return max(now_s, self.next_wake_s(j, now_s + preamble / 2.0) - preamble / 2.0)
+
     def _access(self, i: int, j: int | None) -> Generator:
         """Waits for the target time and a free channel; returns the preamble or None."""
         env = self.env

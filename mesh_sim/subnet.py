@@ -141,9 +141,22 @@ class Subnet:
         self.reroute()
 
     def wake(self, i: int) -> None:
-        """Wakes the forwarder of ``i`` if it waits for work."""
+        """Wakes the forwarder of ``i`` if it waits for work.
+
+        The wake-up is scheduled at the moment the MAC would start sending to
+        the current parent (its next wake-up minus half the preamble), so the
+        forwarder's first channel access costs no extra event.
+        """
         ev = self.wakeups[i]
-        if ev is not None and not ev.triggered:
+        if ev is None or ev.triggered:
+            return
+        p = self.parent[i]
+        now = self.env.now
+        delay = self.mac.planned_start_s(i, p, now) - now if p >= 0 and self.alive[i] else 0.0
+        if delay > 0.0:
+            ev._ok, ev._value = True, None          # Event.succeed(), but delivered later
+            self.env.schedule(ev, delay=delay)
+        else:
             ev.succeed()
 
     # -- clocks -----------------------------------------------------------------------------
