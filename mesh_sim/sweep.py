@@ -13,7 +13,9 @@ Usage (writes ``sweep.csv`` and ``pareto.png`` into ``--out``)::
     python -m mesh_sim.sweep --preset mesh_deep --days 3 --out /tmp/sweep
 
 ``--preset`` names an experiment preset whose ``site`` section is used
-(``experiments/<name>.yaml``); the grid is set with ``--schemes``,
+(``experiments/<name>.yaml``), or ``chain`` for :func:`chain_nodes` (24
+clusters of 10 modules on a line, 14 hops: every packet of the far clusters
+crosses one relay per cluster); the grid is set with ``--schemes``,
 ``--wake`` (``scheme:interval,...`` pairs) and ``--building-types``.
 """
 
@@ -61,6 +63,31 @@ def preset_site(name: str, seed: int):
     return pipeline.build_site(cfg.site, seed), OmegaConf.to_object(cfg.mesh)
 
 
+def chain_nodes(cfg: MeshConfig, clusters: int = 24, per_cluster: int = 10, margin_db: float = 10.0):
+    """A deep outdoor test site: clusters of modules on a line, one hop apart, J100UC at one end.
+
+    Each cluster is a 4 m ring; consecutive clusters are spaced so that the
+    mean link has ``margin_db`` above sensitivity (log-distance, band
+    exponent); shadowing and fading as configured. Returns ``(nodes, meters,
+    is_concentrator)`` for :class:`mesh_sim.subnet.Subnet`.
+    """
+    from mesh_sim.checks import _distance_for_loss, _nodes, _ring
+
+    from mesh_sim.bands import band
+
+    b = band(cfg.radio.band)
+    tx = b.tx_power_dbm if cfg.radio.tx_power_dbm is None else cfg.radio.tx_power_dbm
+    hop_m = _distance_for_loss(tx + 2 * cfg.radio.antenna_gain_dbi - b.sensitivity_dbm - margin_db, cfg)
+    ids, xs, ys = [], [], []
+    for k in range(clusters):
+        i, x, y = _ring(per_cluster, 4.0, ((k + 1) * hop_m, 0.0), start=k * per_cluster)
+        ids += i
+        xs += x
+        ys += y
+    n = len(ids)
+    return _nodes(ids + ["J0001"], xs + [0.0], ys + [0.0]), [3] * n + [0], [False] * n + [True]
+
+
 def delivery_within_s(result: MeshResult, limit_s: float) -> float | None:
     """Readings delivered within ``limit_s`` of their generation over readings generated."""
     if result.readings_generated <= 0:
@@ -83,14 +110,18 @@ def broadcast_last_s(result: MeshResult) -> float | None:
 
 def point(site, mesh: MeshConfig, scheme: str, wake_s: float, building_type: str | None, seed: int,
           days: float) -> dict[str, Any]:
-    """One sweep point: the site simulated under that MAC and building type."""
+    """One sweep point: the site (a Site, or ``"chain"``) simulated under that MAC and building type."""
     from mesh_sim.city import run_site
+    from mesh_sim.subnet import Subnet
 
     radio = mesh.radio
     if building_type is not None:
         radio = replace(radio, block_type_default=building_type)
     cfg = replace(mesh, days=days, radio=radio, mac=replace(mesh.mac, scheme=scheme, wake_interval_s=wake_s))
-    res = run_site(site, cfg, seed)
+    if site == "chain":
+        res = Subnet(*chain_nodes(cfg), cfg, seed).run()
+    else:
+        res = run_site(site, cfg, seed)
     s = summarize(res)
     d24 = delivery_within_s(res, 86_400.0)
     last = broadcast_last_s(res)
@@ -199,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     schemes = args.schemes.split(",")
-    site, mesh = preset_site(args.preset, args.seed)
+    site, mesh = ("chain", MeshConfig()) if args.preset == "chain" else preset_site(args.preset, args.seed)
     types = [t for t in args.building_types.split(",") if t] or [None]
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
