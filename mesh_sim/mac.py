@@ -217,26 +217,31 @@ class Mac:
 
     def _ack_exchange(self, i: int, j: int, tx: Transmission, alive: list[bool],
                       room: Callable[[], bool], rx_from_s: float) -> Generator:
-        """Waits for the end of the data ``tx``, judges it at ``j`` and exchanges the ACK.
+        """Waits for the data ``tx`` and its ACK slot, judges both; returns ``(data_received, acked)``.
 
-        ``rx_from_s`` is when ``j``'s radio went on for this packet.
-        Returns ``(data_received, acked)``.
+        ``rx_from_s`` is when ``j``'s radio went on for this packet. The ACK
+        is booked on the channel when the data starts (one event per
+        exchange, not two) and taken back if the data is not received; so
+        for the ACK's 3.75 ms a failed packet's receiver counts as on air
+        for carrier sense (a small conservative error).
         """
         env = self.env
-        yield env.timeout(tx.end_s + (self.turnaround_s if self.cfg.ack else 0.0) - env.now)
-        got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
-        if got:
-            self._book_rx(j, rx_from_s, tx.end_s)
         if not self.cfg.ack:
+            yield env.timeout(tx.end_s - env.now)
+            got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
+            if got:
+                self._book_rx(j, rx_from_s, tx.end_s)
             return got, got
-        wait_end = env.now + self.ack_air_s
+        ack_start = tx.end_s + self.turnaround_s
+        ack = self.channel.transmit(j, ack_start, ack_start + self.ack_air_s, now_s=env.now)
+        yield env.timeout(ack.end_s - env.now)
         self.rx_s[i] += self.turnaround_s + self.ack_air_s
+        got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
         if not got:
-            yield env.timeout(self.ack_air_s)
+            self.channel.cancel(ack)
             return False, False
-        ack = self.channel.transmit(j, env.now, wait_end)
+        self._book_rx(j, rx_from_s, tx.end_s)
         self.tx_s[j] += self.ack_air_s
-        yield env.timeout(self.ack_air_s)
         acked = alive[i] and self.channel.received(ack, i, self.per_ack)
         if acked:
             self.last_contact[i][j] = env.now

@@ -125,9 +125,9 @@ def test_learned_unicast_is_aimed_at_the_receivers_wake_up():
     starts = []
     orig = ch.transmit
 
-    def spy(src, start_s, end_s, ext_mw=0.0):
+    def spy(src, start_s, end_s, ext_mw=0.0, now_s=None):
         starts.append((src, start_s, end_s))
-        return orig(src, start_s, end_s, ext_mw)
+        return orig(src, start_s, end_s, ext_mw, now_s)
 
     ch.transmit = spy
     env.run(until=3600.0)
