@@ -51,7 +51,8 @@ class Check:
         passed: Whether the model meets the reference within the tolerance.
         note: Method, source and caveats.
         details: Supporting figures.
-        kind: ``validated``, ``calibrated`` or ``informational`` (module docstring).
+        kind: ``validated`` (independent reference), ``calibrated`` (a parameter
+            was set from this figure) or ``informational`` (module docstring).
     """
 
     name: str

@@ -175,6 +175,9 @@ class TopologyConfig:
         mean_margin_min_db: ... and only if the mean path loss alone (no
             shadowing) leaves at least this margin, both ways, so that no route
             rests on a lucky shadowing draw; null disables.
+        etx_resolution: Link ETX is rounded up to a multiple of this, so that
+            routes do not flap between equally good links as the slow fade
+            changes their PRR in the fifth decimal (0: exact ETX).
     """
 
     max_hops: int = MAX_HOPS_LIMIT
@@ -184,6 +187,7 @@ class TopologyConfig:
     refresh_h: float = 6.0
     fade_margin_db: Optional[float] = 6.0
     mean_margin_min_db: Optional[float] = 0.0
+    etx_resolution: float = 0.05
 
 
 @dataclass

@@ -404,8 +404,9 @@ def nodes_from_site(site, block_type: str = "panel_concrete", house_type: str = 
     A module's building is the BUILDING-level ancestor of its first meter's
     balance group; failing that, a house consumer owning that meter is a
     building of its own; else ``-1`` (outside). Building types come from the
-    group's (or house's) ``building_type``, else ``block_type`` for buildings
-    and ``house_type`` for houses. A concentrator takes the building of the
+    group's (or house's) ``building_type``, else ``house_type`` for houses
+    (``house`` consumers, with or without a BUILDING group) and ``block_type``
+    for other buildings. A concentrator takes the building of the
     nearest module in plan if that module is within ``CONCENTRATOR_SNAP_M``,
     else it is outside (``-1``).
     """
@@ -423,14 +424,16 @@ def nodes_from_site(site, block_type: str = "panel_concrete", house_type: str = 
 
     def building_of(meter) -> int:
         group_id = meter.group_id
+        c = consumers.get(meter.consumer_id) if meter.consumer_id else None
+        house = c is not None and c.kind == "house"
         while group_id is not None and group_id in groups:
             g = groups[group_id]
             if g.level.value == "building":
-                return index_of("G:" + g.group_id, getattr(g, "building_type", None) or block_type)
+                default = (c.building_type or house_type) if house else block_type
+                return index_of("G:" + g.group_id, g.building_type or default)
             group_id = g.parent_id
-        c = consumers.get(meter.consumer_id) if meter.consumer_id else None
-        if c is not None and c.kind == "house":
-            return index_of("C:" + c.consumer_id, getattr(c, "building_type", None) or house_type)
+        if house:
+            return index_of("C:" + c.consumer_id, c.building_type or house_type)
         return -1
 
     mod_buildings = [building_of(meters[m.meter_ids[0]])

@@ -111,18 +111,22 @@ class Subnet:
 
     # -- routing ----------------------------------------------------------------------------
     def _route(self) -> Routes:
-        etx = link_etx(self.link.prr, self.cfg.topology.min_link_prr)
+        etx = link_etx(self.link.prr, self.cfg.topology.min_link_prr, self.cfg.topology.etx_resolution)
         etx[~self.admissible] = np.inf
         routes = build_routes(etx, np.asarray(self.is_conc), np.asarray(self.meters), self.alive_view,
                               self.cfg.topology, self.link.margin_db, self.banned)
         self.parent = routes.parent.tolist()
         return routes
 
-    def _learn_parent_phases(self, now_s: float) -> None:
-        """Joining a parent exchanges wake-up phases (the join handshake)."""
+    def _learn_parent_phases(self, now_s: float, old: list[int] | None = None) -> None:
+        """Joining a parent exchanges wake-up phases (the join handshake).
+
+        A module that (re-)joins a parent, a new one or one it used before, learns
+        its current phase; without ``old`` every parent not yet known is joined.
+        """
         contact = self.mac.last_contact
         for i, p in enumerate(self.parent):
-            if p >= 0 and p not in contact[i]:
+            if p >= 0 and (p not in contact[i] or (old is not None and old[i] != p)):
                 contact[i][p] = now_s
                 contact[p][i] = now_s
 
@@ -131,7 +135,7 @@ class Subnet:
         old = self.parent
         self.routes = self._route()
         self.reroutes += sum(1 for a, b in zip(old, self.parent) if a != b)
-        self._learn_parent_phases(self.env.now)
+        self._learn_parent_phases(self.env.now, old)
 
     def link_failed(self, i: int, p: int) -> None:
         """``i`` gave up on its parent ``p``: ban the link, learn a death, re-route."""

@@ -57,12 +57,15 @@ class Routes:
         return out
 
 
-def link_etx(prr: np.ndarray, min_link_prr: float) -> np.ndarray:
+def link_etx(prr: np.ndarray, min_link_prr: float, resolution: float = 0.0) -> np.ndarray:
     """ETX of every link for data ``i -> j`` acknowledged ``j -> i``.
 
     Args:
         prr: ``n x n`` packet reception ratio, row = transmitter (``1 - per``).
         min_link_prr: Links with a lower PRR in either direction are unusable.
+        resolution: ETX is rounded up to a multiple of this (0: exact), so that
+            links whose PRR differs only by noise tie and ties keep the
+            lowest-index parent instead of flapping with every fading epoch.
 
     Returns:
         ``1 / (prr[i, j] * prr[j, i])``; inf on the diagonal and on unusable links.
@@ -71,7 +74,10 @@ def link_etx(prr: np.ndarray, min_link_prr: float) -> np.ndarray:
     both = prr * prr.T
     ok = (prr >= min_link_prr) & (prr.T >= min_link_prr) & (both > 0)
     np.fill_diagonal(ok, False)
-    return np.where(ok, 1.0 / np.where(ok, both, 1.0), np.inf)
+    etx = np.where(ok, 1.0 / np.where(ok, both, 1.0), np.inf)
+    if resolution > 0:
+        etx = np.where(ok, np.ceil(etx / resolution - 1e-9) * resolution, np.inf)
+    return etx
 
 
 def admissible_links(static_margin_db: np.ndarray, mean_margin_db: np.ndarray,

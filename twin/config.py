@@ -28,6 +28,7 @@ from twin.config_tasks import (AnalyticsTaskConfig, DRTaskConfig, GridTaskConfig
 from twin.config_tasks import TaskConfig  # noqa: F401  (re-exported for importers of twin.config)
 from scenarios.generators.district import DistrictConfig
 from scenarios.generators.rural import RuralConfig
+from scenarios.generators.deep import DeepConfig
 
 #: Task names this version knows; later issues add more.
 TASK_NAMES = ("simulate", "grid", "mesh", "validate", "dr", "analytics", "roi", "plan", "hil")
@@ -40,7 +41,7 @@ class SiteConfig:
     """Common fields of every site option.
 
     Attributes:
-        kind: ``ieee_eu_lv``, ``district``, ``rural`` or ``file``.
+        kind: ``ieee_eu_lv``, ``district``, ``rural``, ``deep`` or ``file``.
     """
 
     kind: str = "ieee_eu_lv"
@@ -65,6 +66,13 @@ class RuralSiteConfig(SiteConfig, RuralConfig):
     """A generated rural street of detached houses (fields of RuralConfig)."""
 
     kind: str = "rural"
+
+
+@dataclass
+class DeepSiteConfig(SiteConfig, DeepConfig):
+    """A tall block with the J100UC in its basement plus a long street of houses (DeepConfig)."""
+
+    kind: str = "deep"
 
 
 @dataclass
@@ -227,6 +235,7 @@ SCHEMAS: dict[tuple[str, str], type] = {
     ("site", "ieee_eu_lv"): IeeeSiteConfig,
     ("site", "district"): DistrictSiteConfig,
     ("site", "rural"): RuralSiteConfig,
+    ("site", "deep"): DeepSiteConfig,
     ("site", "file"): FileSiteConfig,
     ("loads", "synthetic"): SyntheticLoadsConfig,
     ("loads", "ieee_shapes"): IeeeShapesLoadsConfig,

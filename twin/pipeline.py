@@ -29,6 +29,7 @@ def _as_dataclass(node: DictConfig, cls: type) -> Any:
 def build_site(site_cfg: DictConfig, seed: int) -> Site:
     """Generates or loads the configured site."""
     from scenarios.generators import make_district, make_ieee_eu_lv_site, make_rural_street
+    from scenarios.generators.deep import DeepConfig, make_block_and_street
     from scenarios.generators.district import DistrictConfig
     from scenarios.generators.rural import RuralConfig
     from scenarios.site_io import load_site
@@ -40,9 +41,11 @@ def build_site(site_cfg: DictConfig, seed: int) -> Site:
         return make_district(_as_dataclass(site_cfg, DistrictConfig), seed)
     if kind == "rural":
         return make_rural_street(_as_dataclass(site_cfg, RuralConfig), seed)
+    if kind == "deep":
+        return make_block_and_street(_as_dataclass(site_cfg, DeepConfig), seed)
     if kind == "file":
         return load_site(Path(site_cfg.path))
-    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, file")
+    raise InputError(f"site.kind: '{kind}' is not allowed; allowed: ieee_eu_lv, district, rural, deep, file")
 
 
 def build_loads(loads_cfg: DictConfig, site: Site, seed: int, progress: bool = True) -> LoadResult:

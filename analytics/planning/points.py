@@ -1,9 +1,12 @@
 """Reading metering points (CSV or GeoJSON) into a site to plan.
 
-A metering point is one meter with a pulse output in a flat:
+A metering point is one meter with a pulse output in a flat or house:
 ``point_id, building, floor, flat, kind, x_m, y_m`` and optionally ``phase``
 (A, B, C or ABC for electricity points), ``dr`` (true: the point gets an
-AD220 + contactor) and ``pulse_weight``. CSV files carry these as columns
+AD220 + contactor), ``pulse_weight``, ``dwelling`` (``flat`` or ``house``)
+and ``building_type`` (radio preset of the building). Rows of ``kind``
+``j100uc`` (an existing concentrator) and ``mains`` (mains power available)
+are not meters; they need ``point_id``, ``floor`` and the position. CSV files carry these as columns
 (comma- or semicolon-separated, header row first, extra columns ignored);
 GeoJSON files are a ``FeatureCollection`` of ``Point`` features with the same
 names as properties and the position in the geometry. GeoJSON coordinates that
@@ -35,7 +38,13 @@ REQUIRED = ("point_id", "building", "floor", "flat", "kind")
 #: Coordinate columns of a CSV file, metres in the site frame.
 COORDS = ("x_m", "y_m")
 #: Optional columns.
-OPTIONAL = ("phase", "dr", "pulse_weight")
+OPTIONAL = ("phase", "dr", "pulse_weight", "dwelling", "building_type")
+#: ``kind`` values of rows that are not meters: an existing J100UC, a place with mains power.
+INFRASTRUCTURE_KINDS = ("j100uc", "mains")
+#: ``dwelling`` values (the consumer kind of a point's flat or house).
+DWELLINGS = ("flat", "house")
+#: Radio building types a ``building_type`` cell may name (mesh_sim.building_types).
+BUILDING_TYPES = ("panel_concrete", "brick", "timber_house")
 _TRUE = ("true", "yes", "y", "1")
 _FALSE = ("false", "no", "n", "0", "")
 
@@ -58,6 +67,10 @@ class Point:
         phase: Phase of an electricity point (``None``: allocated in turn).
         dr: The point gets DR equipment; ``None`` when the file has no ``dr`` column.
         pulse_weight: Pulses per unit; ``None`` takes the default of its kind.
+        dwelling: ``flat`` (default) or ``house`` (a detached house).
+        building_type: Radio building-type preset of the point's building, if given.
+        role: ``meter``, or ``j100uc`` (an existing concentrator here) or
+            ``mains`` (mains power available here) for rows that are not meters.
     """
 
     point_id: str
@@ -70,6 +83,9 @@ class Point:
     phase: Optional[str] = None
     dr: Optional[bool] = None
     pulse_weight: Optional[float] = None
+    dwelling: str = "flat"
+    building_type: Optional[str] = None
+    role: str = "meter"
 
 
 @dataclass
@@ -84,7 +100,10 @@ class MeteringPoints:
         source: The file name.
         origin_lonlat: ``(lon, lat)`` of the local frame's origin when GeoJSON
             degrees were projected, else ``None``.
-        points: The points in file order.
+        points: The points in file order (meters, existing J100UC and mains rows).
+        existing_concentrators: J100UC already installed (``kind`` j100uc rows), kept by the planner.
+        mains: Positions with mains power (``kind`` mains rows); when any are
+            given, new J100UC are mounted only there.
     """
 
     site: Site
@@ -92,6 +111,8 @@ class MeteringPoints:
     source: str
     origin_lonlat: Optional[tuple[float, float]] = None
     points: tuple[Point, ...] = ()
+    existing_concentrators: tuple = ()
+    mains: tuple = ()
 
 
 def _text(value: Any, loc: Loc, col: str) -> str:
@@ -147,17 +168,34 @@ def _dr(value: Any, loc: Loc) -> bool:
     raise InputError(f"{loc('dr')}: expected true or false, got {value!r}")
 
 
+def _choice(value: Any, loc: Loc, col: str, allowed: tuple[str, ...]) -> Optional[str]:
+    """An optional cell that must be one of ``allowed`` (case-insensitive); ``None`` if empty."""
+    text = "" if value is None else str(value).strip().lower()
+    if not text:
+        return None
+    if text not in allowed:
+        raise InputError(f"{loc(col)}: unknown {col} {value!r} (expected {', '.join(allowed)})")
+    return text
+
+
 def parse_point(raw: Mapping[str, Any], loc: Loc, x_m: float, y_m: float, has_dr: bool) -> Point:
     """Checks and converts one point's fields (``raw`` maps names to file values)."""
     point_id = _text(raw.get("point_id"), loc, "point_id")
-    building = _text(raw.get("building"), loc, "building")
-    floor = _floor(raw.get("floor"), loc)
-    flat = _text(raw.get("flat"), loc, "flat")
     kind_text = "" if raw.get("kind") is None else str(raw.get("kind")).strip().lower()
     kinds = [k.value for k in MeterKind]
-    if kind_text not in kinds:
-        raise InputError(f"{loc('kind')}: unknown kind {raw.get('kind')!r} (expected {', '.join(kinds)})")
+    if kind_text not in kinds + list(INFRASTRUCTURE_KINDS):
+        raise InputError(f"{loc('kind')}: unknown kind {raw.get('kind')!r} "
+                         f"(expected {', '.join(kinds + list(INFRASTRUCTURE_KINDS))})")
+    floor = _floor(raw.get("floor"), loc)
+    btype = _choice(raw.get("building_type"), loc, "building_type", BUILDING_TYPES)
+    if kind_text in INFRASTRUCTURE_KINDS:
+        building = "" if raw.get("building") is None else str(raw.get("building")).strip()
+        return Point(point_id, building, floor, "", MeterKind.ELECTRICITY, x_m, y_m, None, None, None, "flat",
+                     btype, kind_text)
+    building = _text(raw.get("building"), loc, "building")
+    flat = _text(raw.get("flat"), loc, "flat")
     kind = MeterKind(kind_text)
+    dwelling = _choice(raw.get("dwelling"), loc, "dwelling", DWELLINGS) or "flat"
     phase = None
     phase_text = "" if raw.get("phase") is None else str(raw.get("phase")).strip().upper()
     if kind == MeterKind.ELECTRICITY and phase_text:
@@ -173,7 +211,7 @@ def parse_point(raw: Mapping[str, Any], loc: Loc, x_m: float, y_m: float, has_dr
         weight = _number(raw.get("pulse_weight"), loc, "pulse_weight")
         if weight <= 0:
             raise InputError(f"{loc('pulse_weight')}: must be > 0, got {weight:g}")
-    return Point(point_id, building, floor, flat, kind, x_m, y_m, phase, dr, weight)
+    return Point(point_id, building, floor, flat, kind, x_m, y_m, phase, dr, weight, dwelling, btype)
 
 
 def _read_text(p: Path) -> str:
@@ -246,7 +284,15 @@ def load_points(path: str | Path, name: str | None = None) -> MeteringPoints:
         points, wheres, origin = read_points_geojson(p)
     else:
         raise InputError(f"{p}: unknown points file type {suffix or '(none)'!r} (expected .csv, .geojson or .json)")
-    site = build_site(points, wheres, str(p), name or p.stem)
+    from scenarios.site import Concentrator, Position
+
+    meters = [(pt, w) for pt, w in zip(points, wheres) if pt.role == "meter"]
+    if not meters:
+        raise InputError(f"{p}: no metering points (only j100uc / mains rows)")
+    site = build_site([m for m, _ in meters], [w for _, w in meters], str(p), name or p.stem)
     has_dr = any(pt.dr is not None for pt in points)
     dr_ids = [pt.point_id for pt in points if pt.dr] if has_dr else None
-    return MeteringPoints(site, dr_ids, str(p), origin, tuple(points))
+    existing = tuple(Concentrator(pt.point_id, Position(pt.x_m, pt.y_m, pt.floor))
+                     for pt in points if pt.role == "j100uc")
+    mains = tuple(Position(pt.x_m, pt.y_m, pt.floor) for pt in points if pt.role == "mains")
+    return MeteringPoints(site, dr_ids, str(p), origin, tuple(points), existing, mains)

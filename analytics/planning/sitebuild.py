@@ -88,7 +88,9 @@ def build_site(points: Sequence[Point], wheres: Sequence[str], source: str, name
     while top in buildings:
         top += "_"
     groups = [Group(top, Level.DISTRICT, None, name, None, _centroid(points))]
-    groups += [Group(b, Level.BUILDING, top, f"Building {b}", None, _centroid(pts)) for b, pts in buildings.items()]
+    btypes = _building_types(points, wheres, source)
+    groups += [Group(b, Level.BUILDING, top, f"Building {b}", None, _centroid(pts), btypes.get(b))
+               for b, pts in buildings.items()]
     phases = _flat_phases(points, wheres, source)
     flats: dict[tuple[str, str], list[Point]] = {}
     for p in points:
@@ -97,13 +99,29 @@ def build_site(points: Sequence[Point], wheres: Sequence[str], source: str, name
     for key, pts in flats.items():
         # The flat sits where its (first) electricity meter is, else its first meter.
         at = next((p for p in pts if p.kind == MeterKind.ELECTRICITY), pts[0])
-        consumers.append(Consumer(consumer_id(*key), key[0], "flat", _where(at), key[0], phases[key]))
+        dwelling = "house" if any(p.dwelling == "house" for p in pts) else "flat"
+        consumers.append(Consumer(consumer_id(*key), key[0], dwelling, _where(at), key[0], phases[key]))
     meters = [Meter(p.point_id, p.kind, p.building, consumer_id(p.building, p.flat),
                     phases[(p.building, p.flat)] if p.kind == MeterKind.ELECTRICITY else None,
                     p.pulse_weight or PULSE_WEIGHT_DEFAULT[p.kind], _where(p)) for p in points]
     site = Site(name, groups, consumers, meters, [], [])
     validate_site(site, source)
     return site
+
+
+def _building_types(points: Sequence[Point], wheres: Sequence[str], source: str) -> dict[str, str]:
+    """The ``building_type`` of each building that names one (all its rows must agree)."""
+    given: dict[str, tuple[str, str]] = {}
+    for p, where in zip(points, wheres):
+        if p.building_type is None:
+            continue
+        if p.building in given and given[p.building][0] != p.building_type:
+            col = "column 'building_type'" if where.startswith("row") else "properties.building_type"
+            sep = ", " if where.startswith("row") else "."
+            raise InputError(f"{source}: {where}{sep}{col}: {p.building_type!r} differs from "
+                             f"{given[p.building][0]!r} of building {p.building!r} at {given[p.building][1]}")
+        given.setdefault(p.building, (p.building_type, where))
+    return {b: v[0] for b, v in given.items()}
 
 
 def _where(p: Point) -> Position:
@@ -128,12 +146,22 @@ def points_from_site(site: Site) -> list[Point]:
     (the meter's own group if it has none).
     """
     out = []
+    consumers = {c.consumer_id: c for c in site.consumers}
+    groups = {g.group_id: g for g in site.groups}
     for m in site.meters:
         if m.consumer_id is None:
             continue
-        building = building_of(site, m.group_id) or m.group_id
+        building = building_of(site, m.group_id)
+        c = consumers.get(m.consumer_id)
+        house = c is not None and c.kind == "house"
+        if building is not None:
+            btype = groups[building].building_type
+        else:
+            # A house without a BUILDING group is a building of its own in the points format.
+            building = m.consumer_id if house else m.group_id
+            btype = c.building_type if house else None
         out.append(Point(m.meter_id, building, m.position.floor, m.consumer_id, m.kind, m.position.x_m,
-                         m.position.y_m, m.phase, None, m.pulse_weight))
+                         m.position.y_m, m.phase, None, m.pulse_weight, "house" if house else "flat", btype))
     return out
 
 
@@ -151,5 +179,6 @@ def write_points_csv(path: str | Path, points: Sequence[Point], dr_ids: Sequence
             row = {"point_id": p.point_id, "building": p.building, "floor": p.floor, "flat": p.flat,
                    "kind": p.kind.value, "x_m": f"{p.x_m:.3f}", "y_m": f"{p.y_m:.3f}", "phase": p.phase or "",
                    "dr": "true" if p.point_id in dr else "false",
-                   "pulse_weight": "" if p.pulse_weight is None else f"{p.pulse_weight:g}"}
+                   "pulse_weight": "" if p.pulse_weight is None else f"{p.pulse_weight:g}",
+                   "dwelling": p.dwelling, "building_type": p.building_type or ""}
             w.writerow([row[c] for c in cols])

@@ -31,6 +31,7 @@ import numpy as np
 from scenarios.errors import InputError
 from scenarios.site import Bus, Consumer, Level, Line, Meter, MeterKind, Network, Position, Site, Source
 from scenarios.generators import checks
+from scenarios.generators.site_checks import BUILDING_TYPES
 from scenarios.generators.concentrators import place_concentrators
 from scenarios.generators.equipment import choose_sn_kva, distribution_transformer, linecodes
 from scenarios.generators.hierarchy import SiteParts, upper_chain
@@ -83,6 +84,8 @@ class DistrictConfig:
         link_linecode: Cable from a building's board to each riser.
         riser_linecode: Riser cable between floors.
         cable_length_max_m: Longest meter-to-module pulse cable.
+        building_type: Radio building-type preset of every block (``panel_concrete``,
+            ``brick``, ``timber_house``); null leaves it to ``mesh.radio.block_type_default``.
     """
 
     name: str = "district"
@@ -121,9 +124,13 @@ class DistrictConfig:
     link_linecode: str = "4c_95_SAC_XC"
     riser_linecode: str = "4c_70"
     cable_length_max_m: float = 10.0
+    building_type: Optional[str] = None
 
 
 def _check(cfg: DistrictConfig) -> None:
+    if cfg.building_type is not None and cfg.building_type not in BUILDING_TYPES:
+        raise InputError(f"district.building_type: unknown '{cfg.building_type}' (expected one of "
+                         f"{', '.join(BUILDING_TYPES)})")
     checks.at_least(cfg, "district", 1, "buildings", "streets", "entrances", "floors", "flats_per_floor",
                     "occupants_max")
     checks.positive(cfg, "district", "entrance_width_m", "building_gap_m", "street_spacing_m", "setback_m",
@@ -192,7 +199,8 @@ def _building(cfg: DistrictConfig, parts: SiteParts, rng: np.random.Generator, b
     building_id = f"B{b + 1:02d}"
     board = Position(x0 + 1.0, y, 0)
     first_entrance = f"{building_id}-E1"
-    parts.add_group(building_id, Level.BUILDING, street_id, f"Building {b + 1}", board, first_entrance)
+    group = parts.add_group(building_id, Level.BUILDING, street_id, f"Building {b + 1}", board, first_entrance)
+    group.building_type = cfg.building_type
     buses.append(Bus(building_id, board.x_m, board.y_m))
     lines.append(Line(f"L-{building_id}", "LV", building_id, cfg.feeder_linecode,
                       abs(board.x_m) + abs(board.y_m) + 2 * CABLE_SLACK_M))

@@ -19,11 +19,14 @@ Ids: houses ``H01``; meters ``M-H01-E`` (electricity, on the facade), ``-W``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
+from scenarios.errors import InputError
 from scenarios.site import Bus, Consumer, Level, Line, Meter, MeterKind, Network, Position, Site, Source
 from scenarios.generators import checks
+from scenarios.generators.site_checks import BUILDING_TYPES
 from scenarios.generators.concentrators import place_concentrators
 from scenarios.generators.equipment import distribution_transformer, linecodes
 from scenarios.generators.hierarchy import SiteParts, upper_chain
@@ -66,6 +69,8 @@ class RuralConfig:
         trunk_linecode: Overhead line along the poles.
         service_linecode: Service drop from a pole to a house.
         cable_length_max_m: Longest meter-to-module pulse cable.
+        building_type: Radio building-type preset of every house (``brick``,
+            ``timber_house``, ...); null leaves it to ``mesh.radio.house_type_default``.
     """
 
     name: str = "rural"
@@ -94,9 +99,13 @@ class RuralConfig:
     trunk_linecode: str = "ABC_3x70_54.6"
     service_linecode: str = "ABC_4x16"
     cable_length_max_m: float = 10.0
+    building_type: Optional[str] = None
 
 
 def _check(cfg: RuralConfig) -> None:
+    if cfg.building_type is not None and cfg.building_type not in BUILDING_TYPES:
+        raise InputError(f"rural.building_type: unknown '{cfg.building_type}' (expected one of "
+                         f"{', '.join(BUILDING_TYPES)})")
     checks.at_least(cfg, "rural", 1, "houses", "occupants_max")
     checks.positive(cfg, "rural", "spacing_m", "first_house_m", "setback_m", "electricity_imp_per_kwh",
                     "water_imp_per_m3", "gas_imp_per_m3", "group_meter_imp_per_kwh", "floor_area_min_m2",
@@ -151,7 +160,7 @@ def make_rural_street(cfg: RuralConfig, seed: int) -> Site:
         buses.append(Bus(house_id, facade.x_m, facade.y_m))
         lines.append(Line(f"L-{house_id}", pole, house_id, cfg.service_linecode, abs(facade.y_m)))
         parts.consumers.append(Consumer(house_id, street_id, "house", facade, house_id, phases[i],
-                                        int(occupants[i]), float(areas[i])))
+                                        int(occupants[i]), float(areas[i]), building_type=cfg.building_type))
         _house_meters(cfg, parts, street_id, house_id, facade, side, phases[i])
     network = Network(source=Source(vn_kv=cfg.vn_hv_kv), buses=buses, linecodes=linecodes(cfg.trunk_linecode,
                       cfg.service_linecode), lines=lines,

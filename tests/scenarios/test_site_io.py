@@ -170,3 +170,21 @@ def test_documented_example_loads(tmp_path):
     site = load_site(path)
     assert [c.consumer_id for c in site.consumers] == ["H01"]
     assert site.group("S1").parent_id == "R1"
+
+
+def test_building_types_round_trip_and_bad_type_is_named(tmp_path):
+    site = make_site("district", {"buildings": 1, "streets": 1, "floors": 2, "building_type": "brick"}, seed=1)
+    houses = make_site("rural", {"houses": 3, "building_type": "timber_house"}, seed=1)
+    assert {g.building_type for g in site.groups if g.level.value == "building"} == {"brick"}
+    assert {c.building_type for c in houses.consumers} == {"timber_house"}
+    path = tmp_path / "s.json"
+    save_site(site, path)
+    assert load_site(path) == site
+    data = json.loads(path.read_text())
+    k = next(i for i, g in enumerate(data["groups"]) if g["level"] == "building")
+    data["groups"][k]["building_type"] = "igloo"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=rf"groups\[{k}\]\.building_type: unknown building type 'igloo'"):
+        load_site(path)
+    with pytest.raises(InputError, match="district.building_type"):
+        make_site("district", {"building_type": "igloo"}, seed=1)

@@ -148,3 +148,11 @@ def test_check_kind_defaults_to_validated_and_is_checked() -> None:
     assert Check("x", 1, 1, 0, True).kind == "validated"
     with pytest.raises(ValueError, match="kind"):
         Check("x", 1, 1, 0, True, kind="guess")
+
+
+def test_mesh_summary_names_the_building_type(run_task) -> None:
+    summary, out = run_task("bt", [*SMALL, "task.plots=false", "site.building_type=brick"])
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["building_type"] == "brick"
+    assert on_disk["building_types"] == {"brick": on_disk["modules"]}
+    assert on_disk["propagation_case"] == "nominal"

@@ -5,7 +5,8 @@ Writes under ``mesh/``: ``summary.json`` (``modules``, ``meters``,
 ``latency_p95_s``, ``max_hops``, ``broadcast_latency_mean_s``,
 ``broadcast_latency_p95_s``, ``battery_life_years_min``,
 ``battery_life_years_median``, ``relayed_per_day_max``, ``dropped_readings``,
-``events_per_s`` and more), ``nodes.csv`` (one row per node),
+``events_per_s``, ``building_type`` (the site's one building type, or ``mixed``),
+``building_types`` (modules per type), ``propagation_case`` and more), ``nodes.csv`` (one row per node),
 ``unreachable.csv`` (modules no path reaches, with their best link margin),
 ``first_to_die.json``, ``latency.csv``, ``broadcasts.csv`` and the plots
 ``topology.png``, ``battery_life.png``, ``latency_cdf.png``.
@@ -22,9 +23,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from mesh_sim.building_types import building_type_summary
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
 from mesh_sim.outputs import write_mesh_outputs
+from mesh_sim.propagation import nodes_from_site
 from mesh_sim.summary import summarize
 from twin import pipeline
 from twin.progress import stages
@@ -35,6 +38,14 @@ log = logging.getLogger(__name__)
 def mesh_config(cfg: DictConfig) -> MeshConfig:
     """The typed mesh settings of the composed config."""
     return OmegaConf.to_object(cfg.mesh)
+
+
+def site_building_types(site, mesh: MeshConfig) -> dict[str, Any]:
+    """``building_type``, ``building_types`` (modules per type) and ``propagation_case`` of the run."""
+    nodes = nodes_from_site(site, mesh.radio.block_type_default, mesh.radio.house_type_default)
+    conc = [False] * len(site.modules) + [True] * len(site.concentrators)
+    return building_type_summary(nodes.building_type, conc, mesh.radio.building_type,
+                                 mesh.radio.environment, mesh.radio.case)
 
 
 def write_unreachable(path: Path, result) -> list[str]:
@@ -58,6 +69,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                               progress=lambda h: bar.update(h - bar.n))
         step("write")
         summary = summarize(result, len(site.concentrators))
+        summary.update(site_building_types(site, mesh))
         write_mesh_outputs(out_dir, result, summary, with_plots=cfg.task.plots)
         missing = write_unreachable(out_dir / "unreachable.csv", result)
     if missing:
