@@ -28,6 +28,9 @@ from mesh_sim.packets import Packet, PacketQueue
 from mesh_sim.propagation import Nodes, nodes_from_site
 from mesh_sim.topology import Routes, admissible_links, build_routes, link_etx
 
+#: Times a packet may find the channel busy (nothing sent) without that
+#: counting as a failed attempt on the link.
+BUSY_DEFERRALS_MAX = 8
 #: Standard deviation of the time stamp carried in an ACK, s.
 SYNC_JITTER_S = 50e-6
 
@@ -248,13 +251,21 @@ class Subnet:
             # The receiver decides at reception whether it has room (its queue
             # may fill while the preamble is on air).
             room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
-            for _ in range(cfg.max_retries + 1):
+            tries, busy = 0, 0
+            while tries <= cfg.max_retries:
+                sent = mac.attempts[i]
                 got, acked = yield from mac.unicast(i, p, self.alive, room, more=len(queue) > 1)
                 if got:
                     self.arrive(pkt, p)
                 if acked or not self.alive[i] or self.parent[i] != p:
                     break
                 pkt.clean = False
+                # A busy channel (carrier sense gave up, nothing sent) says nothing
+                # about the link: try again later without using up a retry.
+                if mac.attempts[i] == sent and busy < BUSY_DEFERRALS_MAX:
+                    busy += 1
+                else:
+                    tries += 1
                 yield env.timeout(self.rng.random() * mac.t_w)
             if acked:
                 self.sync(i, p)

@@ -132,7 +132,8 @@ def point(site, mesh: MeshConfig, scheme: str, wake_s: float, building_type: str
              and last <= CLAIM_BROADCAST_S_MAX and d24 is not None and d24 >= CLAIM_DELIVERY_MIN
              and (s["battery_life_years_min"] or 0.0) >= CLAIM_YEARS_MIN)
     return {
-        "scheme": scheme, "wake_interval_s": wake_s, "building_type": building_type or f"{radio.building_type}:{radio.case}",
+        "scheme": scheme, "wake_interval_s": wake_s,
+        "building_type": building_type or f"{radio.building_type}:{radio.case}",
         "modules": s["modules"], "max_hops": s["max_hops"],
         "busiest_relay_packets_per_day": s["busiest_relay_packets_per_day"],
         "busiest_relay_battery_years": busiest, "battery_life_years_min": s["battery_life_years_min"],
@@ -147,7 +148,8 @@ def point(site, mesh: MeshConfig, scheme: str, wake_s: float, building_type: str
 
 def pareto_front(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Points not beaten on both axes (shorter broadcast and longer busiest-relay life)."""
-    pts = [r for r in rows if r["broadcast_latency_last_s"] is not None and r["busiest_relay_battery_years"] is not None]
+    pts = [r for r in rows
+           if r["broadcast_latency_last_s"] is not None and r["busiest_relay_battery_years"] is not None]
     front = [r for r in pts if not any(
         o["broadcast_latency_last_s"] <= r["broadcast_latency_last_s"]
         and o["busiest_relay_battery_years"] >= r["busiest_relay_battery_years"]
@@ -246,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = point(site, mesh, scheme, wake_s, btype, args.seed, args.days)
                 rows.append(row)
                 print(f"{row['building_type']:>14} {scheme:>7} {wake_s:6g} s: busiest relay "
-                      f"{row['busiest_relay_packets_per_day'] or 0:7.0f}/day {row['busiest_relay_battery_years'] or 0:6.1f} y, "
+                      f"{row['busiest_relay_packets_per_day'] or 0:7.0f}/day "
+                      f"{row['busiest_relay_battery_years'] or 0:6.1f} y, "
                       f"broadcast last {row['broadcast_latency_last_s'] or float('nan'):7.1f} s, "
                       f"24 h delivery {row['delivery_24h'] or 0:.4f}, hops {row['max_hops']}, "
                       f"{'MEETS' if row['meets_claims'] else 'misses'}", file=sys.stderr)
