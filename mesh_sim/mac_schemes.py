@@ -156,7 +156,9 @@ class SyncMac(Mac):
         """
         env = self.env
         now = env.now
-        tone = max((self.guard_s(i, j, now) for j in listeners), default=self.cfg.sync_guard_s)
+        oldest_sync_s = min((self.sync_t_s[j] for j in listeners), default=now)
+        tone = min(2.0 * self.residual_drift * (self.age_s(i, now) + max(now - oldest_sync_s, 0.0))
+                   + self.cfg.sync_guard_s, self.t_w)
         for tries in range(WAVE_ACCESS_TRIES):
             if not self.csma or not self.channel.busy(i, env.now):
                 tx = self._on_air(i, tone)

@@ -6,8 +6,10 @@ starts at ``k * T_w + h * broadcast_slot_s``, and the modules at depth ``h``
 forwards it in slot ``depth + 1`` (its children's slot) at a random offset
 inside the slot, if any neighbour sits at that depth, in
 ``broadcast_cycles`` wake intervals in a row (a later interval repairs a lost
-reception); the J100UC starts in slot 1 of the next wake interval. Leaves
-never transmit. So a flood reaches depth ``H`` after, on average, half a wake
+reception); the J100UC starts in slot 1 of the next wake interval. Only
+relays (modules that are some module's parent) transmit; every neighbour at
+the next depth listens, so a module hears its parent and any other relay of
+its parent's depth. So a flood reaches depth ``H`` after, on average, half a wake
 interval plus ``H`` slots. Every reception also sets the receiver's clock.
 """
 
@@ -27,6 +29,16 @@ def start(net, origin: int, state: dict) -> None:
     net.env.process(_forward(net, origin, 0, cycle_s, state))
 
 
+def _tree(net, state: dict) -> tuple[list[int], set[int]]:
+    """Hop counts (a list) and the set of relays of the current routes, cached per routing."""
+    routes = net.routes
+    if state.get("routes") is not routes:
+        state["routes"] = routes
+        state["hops"] = routes.hops.tolist()
+        state["relays"] = {p for p in routes.parent.tolist() if p >= 0}
+    return state["hops"], state["relays"]
+
+
 def _forward(net, i: int, depth: int, cycle_s: float, state: dict):
     env, mac, cfg = net.env, net.mac, net.cfg.mac
     slot_s = cfg.broadcast_slot_s
@@ -36,8 +48,11 @@ def _forward(net, i: int, depth: int, cycle_s: float, state: dict):
         yield env.timeout(max(start_s - env.now, 0.0))
         if not net.alive[i]:
             return
-        hops = net.routes.hops
-        listeners = [j for j in state["nb"][i] if hops[j] == depth + 1 and net.alive[j]]
+        hops, relays = _tree(net, state)
+        if i not in relays and not net.is_conc[i]:
+            return
+        alive = net.alive
+        listeners = [j for j in state["nb"][i] if hops[j] == depth + 1 and alive[j]]
         if not listeners:
             if c == 0:
                 return
