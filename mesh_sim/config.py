@@ -30,9 +30,11 @@ class RadioConfig:
         band: ``315``, ``433``, ``868``, ``915`` or ``2400`` (mesh_sim.bands).
         tx_power_dbm: Conducted transmit power; the band default when null.
         antenna_gain_dbi: Antenna gain of every node (TX and RX).
-        environment: ITU-R P.1238 category: residential, office, commercial
-            (used with ``building_type: p1238`` only).
-        indoor_model: ``p1238`` or ``multiwall`` (COST-231; with ``building_type: p1238``).
+        environment: ITU-R P.1238 category: residential, office, commercial;
+            null (default) unless the P.1238 model is wanted: setting it with
+            ``building_type: site`` selects that model (as ``building_type: p1238``).
+        indoor_model: ``p1238`` or ``multiwall`` (COST-231) of the P.1238 model;
+            ``multiwall`` with ``building_type: site`` selects that model too.
         building_type: ``site`` (each building's own preset from the site, the
             defaults below where it gives none), a preset name
             (``panel_concrete``, ``brick``, ``timber_house``) forced on every
@@ -60,7 +62,7 @@ class RadioConfig:
     band: str = "433"
     tx_power_dbm: Optional[float] = None
     antenna_gain_dbi: float = 0.0
-    environment: str = "residential"
+    environment: Optional[str] = None
     indoor_model: str = "p1238"
     building_type: str = "site"
     block_type_default: str = "panel_concrete"

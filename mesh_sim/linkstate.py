@@ -38,11 +38,23 @@ def airtime_s(payload_bytes: int, sync_bytes: int, bit_rate_bps: float) -> float
     return (payload_bytes + sync_bytes) * 8.0 / bit_rate_bps
 
 
+def effective_building_type(cfg: RadioConfig) -> str:
+    """``cfg.building_type``, or ``p1238`` when ``site`` comes with a P.1238 ``environment`` or the multi-wall model."""
+    if cfg.building_type == "site" and (cfg.environment is not None or cfg.indoor_model == "multiwall"):
+        return "p1238"
+    return cfg.building_type
+
+
 def propagation_config(cfg: RadioConfig, band: Band, seed: int) -> PropagationConfig:
     """The path-loss settings of the radio config (one line naming a bad key)."""
     try:
-        return PropagationConfig(band, Environment(cfg.environment), cfg.indoor_model,
-                                 shadowing=cfg.shadowing, seed=int(seed), building_type=cfg.building_type,
+        env = Environment(cfg.environment or Environment.RESIDENTIAL.value)
+    except ValueError:
+        raise ValueError(f"mesh.radio.environment: {cfg.environment!r} is not one of "
+                         f"{', '.join(e.value for e in Environment)}") from None
+    try:
+        return PropagationConfig(band, env, cfg.indoor_model, shadowing=cfg.shadowing, seed=int(seed),
+                                 building_type=effective_building_type(cfg),
                                  case=cfg.case, default_building_type=cfg.block_type_default,
                                  shadow_decorrelation_m=cfg.shadow_decorrelation_m)
     except ValueError as exc:

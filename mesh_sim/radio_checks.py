@@ -98,3 +98,8 @@ def floor_loss_433_held_out() -> Check:
 def run_all() -> list[Check]:
     """Both propagation rows, calibration first."""
     return [floor_loss_fit_433(), floor_loss_433_held_out()]
+
+
+def suite(cfg=None) -> list[Check]:
+    """``run_all`` with the signature of a ``task=validate`` suite (the composed config is not needed)."""
+    return run_all()

@@ -97,7 +97,7 @@ def check_mesh(cfg: DictConfig) -> None:
     mesh = cfg.mesh
     choices = {"mesh.radio.band": tuple(BANDS), "mesh.mac.protocol": ("csma", "aloha"),
                "mesh.mac.scheme": MAC_SCHEMES,
-               "mesh.radio.environment": tuple(e.value for e in Environment),
+               "mesh.radio.environment": tuple(e.value for e in Environment) + ("None",),
                "mesh.radio.indoor_model": ("p1238", "multiwall")}
     from mesh_sim.building_types import BUILDING_TYPE_MODES, BUILDING_TYPES, CASES
 

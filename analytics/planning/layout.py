@@ -140,3 +140,46 @@ def place_k(modules: Sequence[Module], k: int, floor_height_m: float,
         if joined is not None:
             return [replace(m, concentrator_id=joined[m.module_id]) for m in modules], hubs
         k += 1
+
+
+def place_with_constraints(modules: Sequence[Module], k: int, floor_height_m: float,
+                           existing: Sequence[Concentrator] = (), mains: Sequence = (),
+                           id_prefix: str = "J") -> tuple[list[Module], list[Concentrator]]:
+    """Places ``k`` J100UC in all, keeping the ``existing`` ones and mounting new ones at mains points.
+
+    The new concentrators (``k - len(existing)``, at least enough for the subnet
+    limits) are placed by :func:`place_k`; when ``mains`` positions are given,
+    each is then moved to the nearest mains point not yet taken (3-D distance),
+    so a J100UC is only planned where mains power is. Modules join the nearest
+    concentrator with room, existing or new.
+
+    Raises:
+        InputError: More concentrators are needed than there are free mains points.
+    """
+    if not existing and not mains:
+        return place_k(modules, k, floor_height_m, id_prefix)
+    existing = list(existing)
+    taken = {c.concentrator_id for c in existing}
+    n_new = max(k - len(existing), 0)
+    while True:
+        hubs = list(existing)
+        if n_new:
+            _, new = place_k(modules, n_new, floor_height_m, id_prefix)
+            free = list(mains)
+            for c in new:
+                if mains:
+                    if not free:
+                        raise InputError(f"plan: {n_new} new J100UC needed but only {len(mains)} mains "
+                                         f"point(s) given (plus {len(existing)} existing J100UC)")
+                    d = [math.dist((c.position.x_m, c.position.y_m, c.position.floor * floor_height_m),
+                                   (p.x_m, p.y_m, p.floor * floor_height_m)) for p in free]
+                    c = replace(c, position=free.pop(int(np.argmin(d))))
+                cid, n = c.concentrator_id, 1
+                while cid in taken:
+                    cid, n = f"{id_prefix}N{len(hubs) + n:02d}", n + 1
+                taken.add(cid)
+                hubs.append(replace(c, concentrator_id=cid))
+        joined = _assign(modules, hubs, floor_height_m) if hubs else None
+        if joined is not None:
+            return [replace(m, concentrator_id=joined[m.module_id]) for m in modules], hubs
+        n_new += 1

@@ -47,7 +47,7 @@ def plan_summary(plan: Plan, bom_df: pd.DataFrame, cfg: PlanConfig,
     run), ``battery_life_years_min``/``_median`` and ``relayed_per_day_max``
     (of the battery run, simulated for ``battery_days``, which delivered
     ``battery_run_pdr_final``), ``first_replacement``
-    (ISO date), ``replacements_by_year``, ``install_person_days``,
+    (ISO date) and ``first_battery_replacement_year`` (its year), ``replacements_by_year``, ``install_person_days``,
     ``dr_points``, ``meters_by_kind``, ``modules_by_meter_count``,
     ``unreachable_modules``, ``min_link_margin_db``, ``capex_per_meter``,
     ``verify_days``, ``latency_p95_s``.
@@ -78,6 +78,7 @@ def plan_summary(plan: Plan, bom_df: pd.DataFrame, cfg: PlanConfig,
         "battery_days": b.get("simulated_days"),
         "battery_run_pdr_final": b.get("pdr_final"),
         "first_replacement": min(due).isoformat() if due else None,
+        "first_battery_replacement_year": min(due).year if due else None,
         "replacements_by_year": {int(y): int(n) for y, n in zip(by_year["year"], by_year["replacements"])},
         "install_person_days": shifts * CREW_SIZE,
         "points_per_shift": cfg.points_per_shift,
@@ -137,12 +138,18 @@ def concentrators_table(plan: Plan, origin_lonlat: Optional[tuple[float, float]]
 
 
 def write_plan(out_dir: str | Path, plan: Plan, bom_df: pd.DataFrame, cfg: PlanConfig,
-               origin_lonlat: Optional[tuple[float, float]] = None, with_map: bool = True) -> dict[str, Any]:
-    """Writes the plan's files (module docstring) into ``out_dir``; returns the summary."""
+               origin_lonlat: Optional[tuple[float, float]] = None, with_map: bool = True,
+               extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Writes the plan's files (module docstring) into ``out_dir``; returns the summary.
+
+    ``extra``: more summary keys (e.g. ``concentrators_optimistic`` / ``_harsh``).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     schedule = battery_schedule(plan, parse_install_date(cfg))
     summary = plan_summary(plan, bom_df, cfg, schedule)
+    if extra:
+        summary.update(json_safe(extra))
     (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     bom_df.to_csv(out / "bom.csv", index=False)
     modules_table(plan, origin_lonlat).to_csv(out / "modules.csv", index=False)

@@ -31,7 +31,8 @@ from scenarios.site import Site
 from scenarios.site_io import validate_site
 
 from analytics.planning.config import PlanConfig, check_plan_config
-from analytics.planning.layout import check_dr_meters, choose_dr_meters, min_concentrators, place_k, wire_modules
+from analytics.planning.layout import (check_dr_meters, choose_dr_meters, min_concentrators, place_with_constraints,
+                                      wire_modules)
 from analytics.planning.margins import route_margins
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,8 @@ def judge(result: MeshResult, summary: dict[str, Any], cfg: PlanConfig, concentr
 
 def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
               dr_meter_ids: Sequence[str] | None = None, workers: int = 1,
-              progress: Callable[[Iteration], None] | None = None) -> Plan:
+              progress: Callable[[Iteration], None] | None = None,
+              existing: Sequence = (), mains: Sequence = ()) -> Plan:
     """Plans modules and concentrators for ``site`` and verifies them by simulation.
 
     Args:
@@ -163,6 +165,10 @@ def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
             ``cfg.dr_share`` of the flats.
         workers: Processes for the subnets of one run.
         progress: Called after each verification run.
+        existing: J100UC already installed (``scenarios.site.Concentrator``):
+            always kept, counted in the total.
+        mains: Positions with mains power; when given, new J100UC are mounted
+            only there (:func:`~analytics.planning.layout.place_with_constraints`).
 
     When the last layout is chosen and ``cfg.battery_days`` > 0, it is run
     once more for that many days for the battery lives (``battery_nodes``).
@@ -184,10 +190,19 @@ def plan_site(site: Site, cfg: PlanConfig, mesh_cfg: MeshConfig, seed: int,
     meters, modules = wire_modules(site, dr, cfg.cable_length_max_m, cfg.floor_height_m)
     base = replace(copy.deepcopy(site), meters=meters, modules=[], concentrators=[])
     verify = replace(mesh_cfg, days=cfg.verify_days)
-    k = min_concentrators(modules)
+    k = max(min_concentrators(modules), len(existing))
     iterations: list[Iteration] = []
+    planned, summary, result = base, {}, None     # the last verified layout (set by every run)
     while True:
-        mods, hubs = place_k(modules, k, cfg.floor_height_m)
+        try:
+            mods, hubs = place_with_constraints(modules, k, cfg.floor_height_m, existing, mains)
+        except InputError as exc:
+            if not iterations:
+                raise
+            last = iterations[-1]
+            plan = Plan(planned, summary, result.nodes if result else [], iterations, False,
+                        f"{exc}: {last.reason}", dr, result)
+            break
         planned = replace(base, modules=mods, concentrators=hubs)
         validate_site(planned, f"plan of site {site.name!r}", cfg.cable_length_max_m)
         t0 = time.perf_counter()

@@ -15,7 +15,8 @@ from omegaconf import OmegaConf
 from analytics.planning import PlanConfig, PriceList, bom, install_shifts, load_points, plan_site, write_plan
 from analytics.planning.bom import battery_schedule, capex, replacements_by_year
 from analytics.planning.config import check_plan_config
-from analytics.planning.layout import choose_dr_meters, min_concentrators, place_k, wire_modules
+from analytics.planning.layout import (choose_dr_meters, min_concentrators, place_k, place_with_constraints,
+                                      wire_modules)
 from analytics.planning.margins import widest_path_margins
 from analytics.planning.planner import Plan
 from analytics.planning.geojson import project_lonlat, unproject_xy
@@ -485,3 +486,71 @@ def test_write_plan_files(tmp_path, block_plan):
     sched = pd.read_csv(tmp_path / "battery_schedule.csv")
     assert list(sched["replace_by"]) == sorted(sched["replace_by"])
     assert json.loads((tmp_path / "site.json").read_text())["modules"]
+
+
+def test_points_name_houses_building_types_existing_concentrators_and_mains(tmp_path):
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling,building_type\n"
+    rows = [f"H{h}E,H{h},0,1,electricity,{60.0 * h},0,house,timber_house\n" for h in range(4)]
+    rows += ["B1E,B1,3,12,electricity,300,0,flat,\n", "B1W,B1,3,12,water,302,0,,panel_concrete\n",
+             "J_OLD,,0,,j100uc,0,5,,\n", "MAINS1,,-1,,mains,300,5,,\n", "MAINS2,,0,,mains,150,5,,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    assert [c.concentrator_id for c in pts.existing_concentrators] == ["J_OLD"]
+    assert [(m.x_m, m.floor) for m in pts.mains] == [(300.0, -1), (150.0, 0)]
+    kinds = {c.consumer_id: c.kind for c in pts.site.consumers}
+    assert kinds["H0/1"] == "house" and kinds["B1/12"] == "flat"
+    types = {g.group_id: g.building_type for g in pts.site.groups if g.level.value == "building"}
+    assert types == {"H0": "timber_house", "H1": "timber_house", "H2": "timber_house", "H3": "timber_house",
+                     "B1": "panel_concrete"}
+    assert len(pts.site.meters) == 6
+    # Two J100UC in all: the existing one is kept, the new one goes to a mains point.
+    mods, hubs = place_with_constraints(wire_modules(pts.site, [], 10.0, 3.0)[1], 2, 3.0,
+                                        pts.existing_concentrators, pts.mains)
+    assert hubs[0].concentrator_id == "J_OLD" and hubs[1].position in pts.mains
+    with pytest.raises(InputError, match=r"3 new J100UC needed but only 2 mains point\(s\) given \(plus 1 existing"):
+        place_with_constraints(mods, 4, 3.0, pts.existing_concentrators, pts.mains)
+
+
+def test_points_with_conflicting_building_types_name_the_row(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("point_id,building,floor,flat,kind,x_m,y_m,building_type\n"
+                    "A,B1,0,1,electricity,0,0,brick\nB,B1,0,2,electricity,3,0,panel_concrete\n")
+    with pytest.raises(InputError, match=r"row 3, column 'building_type': 'panel_concrete' differs from 'brick'"):
+        load_points(path)
+    path.write_text("point_id,building,floor,flat,kind,x_m,y_m,dwelling\nA,B1,0,1,electricity,0,0,villa\n")
+    with pytest.raises(InputError, match=r"row 2, column 'dwelling': unknown dwelling 'villa'"):
+        load_points(path)
+
+
+def test_plan_keeps_existing_concentrators_and_adds_new_ones_only_at_mains(tmp_path):
+    # Two groups of houses 2 km apart: the existing J100UC serves the first; the second
+    # needs a new one, which must go to the only mains point (not to the houses' medoid).
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling\n"
+    rows = [f"A{h},A{h},0,1,electricity,{30.0 * h},0,house\n" for h in range(3)]
+    rows += [f"B{h},B{h},0,1,electricity,{2000 + 30.0 * h},0,house\n" for h in range(3)]
+    rows += ["J_OLD,,0,,j100uc,15,5,\n", "M1,,0,,mains,2080,0,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    plan = plan_site(pts.site, FAST, MESH, seed=1, existing=pts.existing_concentrators, mains=pts.mains)
+    assert plan.delivering
+    hubs = {c.concentrator_id: c.position for c in plan.site.concentrators}
+    assert set(hubs) == {"J_OLD", next(k for k in hubs if k != "J_OLD")} and len(hubs) == 2
+    new = [p for k, p in hubs.items() if k != "J_OLD"]
+    assert new == [pts.mains[0]]
+
+
+def test_plan_that_runs_out_of_mains_points_says_so(tmp_path):
+    header = "point_id,building,floor,flat,kind,x_m,y_m,dwelling\n"
+    rows = [f"A{h},A{h},0,1,electricity,{30.0 * h},0,house\n" for h in range(3)]
+    rows += [f"B{h},B{h},0,1,electricity,{2000 + 30.0 * h},0,house\n" for h in range(3)]
+    rows += ["M1,,0,,mains,10,0,\n"]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows))
+    pts = load_points(path)
+    plan = plan_site(pts.site, FAST, MESH, seed=1, mains=pts.mains)
+    assert not plan.delivering and len(plan.iterations) == 1
+    assert plan.reason.startswith("plan: 2 new J100UC needed but only 1 mains point(s) given (plus 0 existing J100UC): "
+                                  "3 module(s) without a route")
+    assert [c.position for c in plan.site.concentrators] == [pts.mains[0]]

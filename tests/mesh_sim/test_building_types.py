@@ -124,3 +124,17 @@ def test_building_type_summary_names_the_one_type_or_mixed_with_counts():
     assert forced["building_type"] == "timber_house" and forced["building_types"] == {"timber_house": 2}
     legacy = building_type_summary(("brick",), (False,), "p1238", environment="office")
     assert legacy["building_type"] == "p1238:office"
+
+
+def test_old_environment_overrides_still_select_the_p1238_model():
+    from mesh_sim.config import RadioConfig
+    from mesh_sim.linkstate import effective_building_type, propagation_config
+
+    assert effective_building_type(RadioConfig()) == "site"
+    assert effective_building_type(RadioConfig(environment="office")) == "p1238"
+    assert effective_building_type(RadioConfig(indoor_model="multiwall")) == "p1238"
+    assert effective_building_type(RadioConfig(environment="office", building_type="brick")) == "brick"
+    cfg = propagation_config(RadioConfig(environment="office"), B433, 1)
+    assert cfg.building_type == "p1238" and cfg.environment.value == "office"
+    with pytest.raises(ValueError, match="mesh.radio.environment: 'cave'"):
+        propagation_config(RadioConfig(environment="cave"), B433, 1)

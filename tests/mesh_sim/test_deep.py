@@ -105,3 +105,13 @@ def test_rejoining_a_former_parent_relearns_its_phase():
     old[i] = -1                                                  # i had another parent before
     net._learn_parent_phases(now, old=old)
     assert net.mac.preamble_s(i, p, now) == pytest.approx(cfg.mac.guard_s)
+
+
+def test_deep_site_is_a_pure_function_of_its_config_and_seed():
+    from scenarios.site_io import validate_site
+
+    a = make_block_and_street(DeepConfig(floors=6, houses=10), seed=3)
+    assert a == make_block_and_street(DeepConfig(floors=6, houses=10), seed=3)
+    assert a != make_block_and_street(DeepConfig(floors=6, houses=10), seed=4)
+    validate_site(a)
+    assert {g.group_id for g in a.groups if g.level.value == "street"} == {"S1", "S2"}

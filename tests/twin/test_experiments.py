@@ -36,3 +36,15 @@ def test_every_preset_runs(preset: str, run_task) -> None:
     summary, out = run_task(preset, [f"+experiment={preset}", *SHORT])
     assert out.is_dir() and any(out.iterdir())
     assert isinstance(summary, dict) and summary
+
+
+@pytest.mark.parametrize(("override", "allowed"), [
+    ("mesh.radio.case=worst", "optimistic, nominal, harsh"),
+    ("mesh.radio.building_type=igloo", "site, p1238, panel_concrete, brick, timber_house"),
+    ("mesh.radio.house_type_default=igloo", "panel_concrete, brick, timber_house"),
+])
+def test_bad_building_settings_name_the_key_and_the_choices(override: str, allowed: str) -> None:
+    from scenarios.errors import InputError
+
+    with pytest.raises(InputError, match=f"^{override.split('=')[0]}: '.*' is not allowed; allowed: {allowed}$"):
+        compose_checked(["task=mesh", override])

@@ -41,6 +41,9 @@ def test_plan_writes_bom_summary_schedule_and_map(plan_run) -> None:
     schedule = pd.read_csv(out / "battery_schedule.csv")
     assert len(schedule) == on_disk["modules"] and schedule["replace_by"].is_monotonic_increasing
     assert (out / "map.png").stat().st_size > 10_000
+    # The spread of building-type figures and the first replacement year (issue 14).
+    assert 1 <= on_disk["concentrators_optimistic"] <= on_disk["concentrators"] <= on_disk["concentrators_harsh"]
+    assert on_disk["first_battery_replacement_year"] == int(schedule["replace_by"].iloc[0][:4])
 
 
 def test_roi_takes_the_plan_capex_and_writes_the_report(plan_run, run_task) -> None:

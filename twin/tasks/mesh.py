@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from mesh_sim.building_types import building_type_summary
 from mesh_sim.city import run_site
 from mesh_sim.config import MeshConfig
+from mesh_sim.linkstate import effective_building_type
 from mesh_sim.outputs import write_mesh_outputs
 from mesh_sim.propagation import nodes_from_site
 from mesh_sim.summary import summarize
@@ -44,8 +45,8 @@ def site_building_types(site, mesh: MeshConfig) -> dict[str, Any]:
     """``building_type``, ``building_types`` (modules per type) and ``propagation_case`` of the run."""
     nodes = nodes_from_site(site, mesh.radio.block_type_default, mesh.radio.house_type_default)
     conc = [False] * len(site.modules) + [True] * len(site.concentrators)
-    return building_type_summary(nodes.building_type, conc, mesh.radio.building_type,
-                                 mesh.radio.environment, mesh.radio.case)
+    return building_type_summary(nodes.building_type, conc, effective_building_type(mesh.radio),
+                                 mesh.radio.environment or "residential", mesh.radio.case)
 
 
 def write_unreachable(path: Path, result) -> list[str]:
