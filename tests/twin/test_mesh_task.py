@@ -115,6 +115,7 @@ def test_validate_task_writes_report_with_required_checks(run_task) -> None:
     for name, kind in expect.items():
         assert by[name]["kind"] == kind, name
         assert by[name]["passed"], (name, by[name]["simulated"], by[name]["note"])
+    assert by["floor_loss_433_held_out"]["kind"] == "validated" and by["floor_loss_fit_433"]["kind"] == "calibrated"
     assert by["battery_life_claim"]["details"]["scheme"] == "sync"
     assert "broadcasts" in by["battery_life_claim"]["note"] and " 2 broadcasts" in by["battery_life_claim"]["note"]
     assert (out / "report.md").read_text().count("|") > 20

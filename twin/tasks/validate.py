@@ -37,6 +37,13 @@ def mesh_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
     return mesh_checks.run_all(mesh, int(cfg.seed), cfg.task.subnet_days, cfg.task.aloha_packets)
 
 
+def radio_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
+    """Propagation checks against published 433 MHz measurement campaigns (issue: deep meshes)."""
+    from mesh_sim import radio_checks
+
+    return radio_checks.suite(cfg)
+
+
 def dr_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
     """Demand-response checks (issue: DR/DLM with tariffs)."""
     from twin.control import checks as dr_checks
@@ -52,7 +59,8 @@ def analytics_suite(cfg: DictConfig) -> list[mesh_checks.Check]:
 
 
 #: Suite name → function of the composed config returning checks.
-SUITES: dict[str, Callable[[DictConfig], list]] = {"mesh": mesh_suite, "dr": dr_suite, "analytics": analytics_suite}
+SUITES: dict[str, Callable[[DictConfig], list]] = {"radio": radio_suite, "mesh": mesh_suite, "dr": dr_suite,
+                                                   "analytics": analytics_suite}
 
 
 def _cell(value: Any) -> str:
