@@ -89,15 +89,23 @@ class Channel:
         pw = self.pw_mw
         total = 0.0
         for t in active:
+            if t.start_s > now_s:                    # booked, not yet on air
+                continue
             if t.src == node:
                 return True
             total += t.ext_mw if t.src < 0 else pw[t.src][node]
         return total >= self.cca_threshold_mw
 
-    def transmit(self, src: int, start_s: float, end_s: float, ext_mw: float = 0.0) -> Transmission:
-        """Puts a transmission on air from ``start_s`` (the current time) to ``end_s``."""
+    def transmit(self, src: int, start_s: float, end_s: float, ext_mw: float = 0.0,
+                 now_s: float | None = None) -> Transmission:
+        """Puts a transmission on air from ``start_s`` to ``end_s``.
+
+        ``start_s`` is the current time, or, with ``now_s``, a later moment
+        (a transmission booked ahead, e.g. the ACK that answers a packet now
+        on air; overlaps are then judged by time intersection).
+        """
         tx = Transmission(src, start_s, end_s, ext_mw)
-        active = self._prune(start_s)
+        active = self._prune(start_s if now_s is None else now_s)
         if active:
             tx.overlaps = list(active)
             for other in active:
@@ -106,13 +114,27 @@ class Channel:
         self.transmissions += 1
         return tx
 
-    def received(self, tx: Transmission, node: int, per: PerTable) -> bool:
-        """Whether ``node`` decodes ``tx`` (call once ``tx`` has ended)."""
+    def cancel(self, tx: Transmission) -> None:
+        """Takes back a booked transmission that will not happen (zero length from now on)."""
+        tx.end_s = tx.start_s
+        self.transmissions -= 1
+
+    def received(self, tx: Transmission, node: int, per: PerTable, from_s: float | None = None) -> bool:
+        """Whether ``node`` decodes ``tx`` (call once ``tx`` has ended).
+
+        ``from_s``: the receiver needs only the part of ``tx`` from this time
+        on (the last wake-up frame or strobe and the data of a long preamble
+        made of destination-tagged frames); overlaps that ended before it
+        do not count. ``None`` judges the whole transmission.
+        """
         pw = self.pw_mw
         signal = pw[tx.src][node]
         interference = 0.0
         audible = False
+        start_s = tx.start_s if from_s is None else max(from_s, tx.start_s)
         for o in tx.overlaps:
+            if o.end_s <= start_s or o.start_s >= tx.end_s or o.end_s <= o.start_s:
+                continue                             # no time in common (or cancelled)
             if o.src == node:
                 return False
             p = o.ext_mw if o.src < 0 else pw[o.src][node]

@@ -114,7 +114,8 @@ def merge(results: list[MeshResult]) -> MeshResult:
         duration_s=max(r.duration_s for r in results),
         reroutes=sum(r.reroutes for r in results),
         extra={"subnets": len(results),
-               "transmissions": sum(r.extra.get("transmissions", 0) for r in results)},
+               "transmissions": sum(r.extra.get("transmissions", 0) for r in results),
+               "mac_scheme": results[0].extra.get("mac_scheme") if results else None},
     )
 
 

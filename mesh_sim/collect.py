@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mesh_sim.energy import StateTimes, average_current_ua, battery_life_years, wakeup_listen_s
+from mesh_sim.energy import StateTimes, average_current_ua, battery_life_years
 from mesh_sim.records import MeshResult, NodeRecord
 
 
@@ -19,11 +19,10 @@ def _energy(net) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     cfg, mac = net.cfg, net.mac
     duration_s = max(net.stop_s, 1.0)
     modules = ~np.asarray(net.is_conc)
-    listen = wakeup_listen_s(duration_s, cfg.mac.wake_interval_s, cfg.mac.listen_sample_s,
-                             cfg.energy.currents.wakeup_overhead_s)
+    listen = mac.listen_time_s(duration_s, cfg.energy.currents.wakeup_overhead_s)
     hears = net.link.margin_db >= 0.0
     np.fill_diagonal(hears, False)
-    overhear = np.asarray(mac.overhear_src_s) @ hears.astype(float)
+    overhear = np.asarray(mac.overhear_src_s) @ hears.astype(float) + np.asarray(mac.overhear_own_s)
     times = StateTimes(tx_s=np.asarray(mac.tx_s), rx_s=np.asarray(mac.rx_s),
                        listen_s=np.where(modules, listen, 0.0), overhear_s=np.where(modules, overhear, 0.0),
                        mcu_active_s=np.asarray(mac.packets_handled) * cfg.energy.currents.mcu_active_per_packet_s,
@@ -86,6 +85,6 @@ def collect(net, wall_s: float) -> MeshResult:
         wall_s=wall_s,
         duration_s=net.env.now,
         reroutes=net.reroutes,
-        extra={"transmissions": net.channel.transmissions,
+        extra={"transmissions": net.channel.transmissions, "mac_scheme": net.mac.scheme,
                "initial_max_hops": int(np.max(net.initial_routes.hops, initial=0))},
     )

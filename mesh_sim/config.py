@@ -18,6 +18,8 @@ MODULES_PER_CONCENTRATOR_MAX = 240
 METERS_PER_CONCENTRATOR_MAX = 720
 #: Kinds of injected fault (``FaultConfig.kind``).
 FAULT_KINDS = ("node_down", "fade")
+#: Medium-access schemes (``MacConfig.scheme``; docs/mesh-model.md).
+MAC_SCHEMES = ("sync", "wisemac", "xmac")
 
 
 @dataclass
@@ -81,9 +83,14 @@ class RadioConfig:
 
 @dataclass
 class MacConfig:
-    """Duty-cycled medium access (low-power listening with learned wake-ups).
+    """Duty-cycled medium access.
 
     Attributes:
+        scheme: ``sync`` (synchronised wake-up schedule from the time carried
+            in ACKs, slotted broadcast wave), ``wisemac`` (low-power listening
+            with learned wake-ups and destination-tagged wake-up frames) or
+            ``xmac`` (strobed short preambles with early ACK); see
+            :mod:`mesh_sim.mac` and :mod:`mesh_sim.mac_schemes`.
         protocol: ``csma`` (carrier sense with random backoff) or ``aloha``.
         wake_interval_s: Period at which a module samples the channel.
         listen_sample_s: Length of one channel sample (radio on, RX).
@@ -98,8 +105,19 @@ class MacConfig:
         max_retries: Retransmissions to one parent before re-routing.
         hold_s: Wait before trying again when no route exists (outage).
         queue_capacity_packets: Store-and-forward queue of each module.
+        sync_drift_ppm: ``sync``: residual drift of a module's clock after it
+            has measured and compensated its crystal's offset from successive
+            time stamps; the guard around a scheduled wake-up is
+            ``2 * sync_drift * (age_sender + age_receiver) + sync_guard_s``.
+        sync_guard_s: ``sync``: fixed part of that guard.
+        broadcast_slot_s: ``sync``: width of one depth slot of the broadcast
+            wave (a module at depth h listens for floods in slot h of every
+            wake interval; a relay forwards in its children's slot).
+        broadcast_cycles: ``sync``: wake intervals in a row in which a relay
+            forwards a flood (a later cycle repairs a missed reception).
     """
 
+    scheme: str = "sync"
     protocol: str = "csma"
     wake_interval_s: float = 30.0
     listen_sample_s: float = 0.0004
@@ -113,6 +131,10 @@ class MacConfig:
     max_retries: int = 3
     hold_s: float = 600.0
     queue_capacity_packets: int = 256
+    sync_drift_ppm: float = 1.0
+    sync_guard_s: float = 0.001
+    broadcast_slot_s: float = 0.25
+    broadcast_cycles: int = 2
 
 
 @dataclass

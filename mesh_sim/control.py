@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from mesh_sim import wave
 from mesh_sim.config import FAULT_KINDS, FaultConfig
 from scenarios.errors import InputError
 
@@ -60,14 +61,20 @@ def ticker(net, progress):
         progress(hours)
 
 
-def _times(net, per_day: float) -> list[float]:
-    """Evenly spaced times at ``per_day`` with a random offset, within the traffic period."""
+def _times(net, per_day: float, jitter_s: float = 0.0) -> list[float]:
+    """Evenly spaced times at ``per_day`` with a random offset, within the traffic period.
+
+    ``jitter_s``: each time is moved later by a uniform draw in ``[0, jitter_s)``
+    (commands arrive at any moment of a wake interval, not at one phase).
+    """
     step = 86_400.0 / per_day
     t = net.rng.random() * step
     out = []
     while t < net.stop_s:
         out.append(t)
         t += step
+    if jitter_s > 0.0:
+        out = sorted(min(x + net.rng.random() * min(jitter_s, step), net.stop_s) for x in out)
     return out
 
 
@@ -80,7 +87,7 @@ def _origin(net) -> int | None:
 def _broadcasts(net):
     env = net.env
     col = {i: k for k, i in enumerate(net.modules)}
-    for t in _times(net, net.cfg.traffic.broadcasts_per_day):
+    for t in _times(net, net.cfg.traffic.broadcasts_per_day, jitter_s=net.mac.t_w):
         yield env.timeout(t - env.now)
         origin = _origin(net)
         lat = np.full(len(net.modules), np.nan)
@@ -91,7 +98,10 @@ def _broadcasts(net):
         neighbours = [[j for j in np.flatnonzero(hear[i]).tolist() if not net.is_conc[j]]
                       for i in range(net.n)]
         state = {"heard": {}, "t0": env.now, "lat": lat, "col": col, "nb": neighbours}
-        env.process(_flood_tx(net, origin, state))
+        if net.mac.scheme == "sync":
+            wave.start(net, origin, state)
+        else:
+            env.process(_flood_tx(net, origin, state))
 
 
 def _flood_tx(net, i: int, state: dict):
@@ -103,9 +113,9 @@ def _flood_tx(net, i: int, state: dict):
         return
     heard = state["heard"]
     for j in state["nb"][i]:
-        if not net.alive[j] or not net.channel.received(tx, j, net.per_data):
+        if not net.alive[j] or not net.channel.received(tx, j, net.per_data, net.mac.decisive_from_s(tx)):
             continue
-        net.mac.book_broadcast_rx(j, tx)
+        net.mac.book_broadcast_rx(j, tx, first=j not in heard)
         if j in heard:
             heard[j] += 1
             continue

@@ -1,4 +1,4 @@
-"""Duty-cycled medium access: low-power listening with learned wake-ups.
+"""Duty-cycled medium access: the base MAC and the WiseMAC scheme.
 
 Every module samples the channel once per ``wake_interval_s`` at its own
 phase. A sender wakes its receiver with a preamble, WiseMAC style: once it
@@ -9,6 +9,12 @@ the first contact, and for broadcasts, the preamble lasts a whole wake
 interval. A concentrator is mains powered and always listening, so packets
 to it need no preamble beyond the sync word.
 
+The preamble is a train of short wake-up frames that carry the destination
+(as a CC1101 wake-on-radio set-up does): the addressed receiver stays awake
+to the data, a neighbour that wakes into a preamble not addressed to it
+hears one frame and sleeps again. Overhearing is therefore charged as one
+frame, never a whole preamble (see :meth:`Mac.book_overhear`).
+
 Channel access is CSMA (carrier sense just before the preamble, random
 binary-exponential backoff, then aim at the receiver's next wake-up) or
 plain ALOHA. Unicast packets are acknowledged after a turnaround; a missing
@@ -17,8 +23,10 @@ ACK means a retry after a random backoff.
 Radio-on time is booked per node for the energy model: ``tx_s`` (preambles,
 packets, ACKs), ``rx_s`` (from the wake-up that caught a preamble to the end
 of the packet, and ACK waits) and ``overhear_src_s`` (per transmitter: the
-expected time each *other* neighbour spends awake in its preamble,
-``P / T_w * (P / 2 + header)``; spread over neighbours at the end).
+expected time each *other* neighbour spends awake because of it; spread over
+the transmitter's neighbours at the end, a matrix product, no event per
+neighbour). The other schemes (X-MAC, synchronised) are in
+:mod:`mesh_sim.mac_schemes`; :func:`mesh_sim.mac_schemes.make_mac` picks one.
 """
 
 from __future__ import annotations
@@ -31,14 +39,21 @@ import simpy
 
 from mesh_sim.channel import Channel, Transmission
 from mesh_sim.config import MacConfig, RadioConfig
+from mesh_sim.energy import wakeup_listen_s
 from mesh_sim.linkstate import PerTable, airtime_s
 
 #: Bytes a waking neighbour must hear to learn a packet is not for it.
 HEADER_BYTES = 4
+#: After the ACK of a packet whose header set the more-data bit, the receiver
+#: keeps listening this long for the next packet of the same sender.
+BURST_WINDOW_S = 0.01
+#: A radio waking at a random moment in a train of back-to-back frames hears
+#: the rest of the current frame and then one whole frame: 1.5 frames on average.
+FRAMES_PER_CATCH = 1.5
 
 
 class Mac:
-    """MAC state and procedures of every node of a subnet.
+    """MAC state and procedures of every node of a subnet (the WiseMAC scheme).
 
     Args:
         env: The simpy environment.
@@ -75,8 +90,36 @@ class Mac:
         self.tx_s = [0.0] * n
         self.rx_s = [0.0] * n
         self.overhear_src_s = [0.0] * n
+        self.overhear_own_s = [0.0] * n
         self.packets_handled = [0] * n
         self.attempts = [0] * n
+        #: Per sender: (receiver, end of the last ACK) while the receiver waits
+        #: for the rest of a burst (more-data bit), else None.
+        self.burst: list[tuple[int, float] | None] = [None] * n
+        self._more = [False] * n
+        #: Channel samples per wake interval and length of one (radio in RX).
+        self.polls_per_interval = 1
+        self.sample_s = cfg.listen_sample_s
+
+    scheme = "wisemac"
+
+    def listen_time_s(self, duration_s: float, wakeup_overhead_s: float) -> float:
+        """Radio-on time of the periodic channel samples of one module, closed form."""
+        return self.polls_per_interval * wakeup_listen_s(duration_s, self.t_w, self.sample_s,
+                                                         wakeup_overhead_s)
+
+    def synced(self, i: int, now_s: float) -> None:
+        """Node ``i`` corrected its clock now (used by the synchronised scheme)."""
+
+    def book_overhear(self, i: int, preamble_s: float) -> None:
+        """Expected overhearing a preamble of ``i`` costs each other neighbour.
+
+        A neighbour samples at a random phase, so it lands in the preamble with
+        probability ``P / T_w``; it then hears 1.5 destination-tagged wake-up
+        frames (header length) and sleeps again.
+        """
+        if preamble_s > 0.0:
+            self.overhear_src_s[i] += min(preamble_s / self.t_w, 1.0) * FRAMES_PER_CATCH * self.header_s
 
     # -- timing ---------------------------------------------------------------------------
     def preamble_s(self, i: int, j: int, now_s: float) -> float:
@@ -100,6 +143,13 @@ class Mac:
         return self.rng.randrange(1, 2**be + 1) * self.cfg.backoff_slot_s
 
     # -- channel access ---------------------------------------------------------------------
+    def planned_start_s(self, i: int, j: int, now_s: float) -> float:
+        """When :meth:`_access` would start ``i``'s preamble to ``j`` (before carrier sense)."""
+        preamble = self.preamble_s(i, j, now_s)
+        if preamble == 0.0 or preamble >= self.t_w:
+            return now_s
+        return max(now_s, self.next_wake_s(j, now_s + preamble / 2.0) - preamble / 2.0)
+
     def _access(self, i: int, j: int | None) -> Generator:
         """Waits for the target time and a free channel; returns the preamble or None."""
         env = self.env
@@ -118,8 +168,23 @@ class Mac:
             yield env.timeout(self.backoff_s(tries))
         return None
 
+    def in_burst(self, i: int, j: int) -> bool:
+        """``j`` is still listening for ``i``'s next packet (more-data bit of the last one)."""
+        b = self.burst[i]
+        return b is not None and b[0] == j and self.env.now - b[1] <= BURST_WINDOW_S
+
+    def _burst_unicast(self, i: int, j: int, alive: list[bool], room: Callable[[], bool]) -> Generator:
+        """Sends the next packet of a burst at once: no wake-up, the receiver is listening."""
+        listening_since = self.burst[i][1]
+        self.burst[i] = None
+        if self.csma and self.channel.busy(i, self.env.now):
+            return None
+        self.attempts[i] += 1
+        tx = self._on_air(i, 0.0)
+        return (yield from self._ack_exchange(i, j, tx, alive, room, listening_since))
+
     def unicast(self, i: int, j: int, alive: list[bool],
-                accept: bool | Callable[[], bool] = True) -> Generator:
+                accept: bool | Callable[[], bool] = True, more: bool = False) -> Generator:
         """One attempt to send a data packet from ``i`` to ``j``.
 
         Args:
@@ -128,37 +193,68 @@ class Mac:
             alive: Per node, whether it is up.
             accept: Whether ``j`` has room; a full receiver does not ACK. A
                 callable is asked when the packet has arrived.
+            more: The sender has more packets for ``j`` (more-data bit): after
+                the ACK the receiver keeps listening ``BURST_WINDOW_S`` so the
+                next packet needs no wake-up.
 
         Returns (through ``yield from``) a pair ``(data_received, acked)``.
         """
         env = self.env
+        room = accept if callable(accept) else (lambda: accept)
+        self._more[i] = more and self.cfg.ack
+        if self.in_burst(i, j):
+            out = yield from self._burst_unicast(i, j, alive, room)
+            if out is not None:
+                return out
+        self.burst[i] = None
         preamble = yield from self._access(i, j)
         if preamble is None:
             return False, False
-        room = accept if callable(accept) else (lambda: accept)
         self.attempts[i] += 1
         tx = self._on_air(i, preamble)
-        if preamble > 0.0:
-            self.overhear_src_s[i] += preamble / self.t_w * (preamble / 2.0 + self.header_s)
-        yield env.timeout(tx.end_s + (self.turnaround_s if self.cfg.ack else 0.0) - env.now)
-        got = alive[j] and room() and self.channel.received(tx, j, self.per_data)
-        if got:
-            self._book_rx(j, tx.start_s, preamble, tx.end_s)
+        self.book_overhear(i, preamble)
+        return (yield from self._ack_exchange(i, j, tx, alive, room, tx.start_s + preamble / 2.0))
+
+    def _ack_exchange(self, i: int, j: int, tx: Transmission, alive: list[bool],
+                      room: Callable[[], bool], rx_from_s: float) -> Generator:
+        """Waits for the data ``tx`` and its ACK slot, judges both; returns ``(data_received, acked)``.
+
+        ``rx_from_s`` is when ``j``'s radio went on for this packet. The ACK
+        is booked on the channel when the data starts (one event per
+        exchange, not two) and taken back if the data is not received; so
+        for the ACK's 3.75 ms a failed packet's receiver counts as on air
+        for carrier sense (a small conservative error).
+        """
+        env = self.env
         if not self.cfg.ack:
+            yield env.timeout(tx.end_s - env.now)
+            got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
+            if got:
+                self._book_rx(j, rx_from_s, tx.end_s)
             return got, got
-        wait_end = env.now + self.ack_air_s
+        ack_start = tx.end_s + self.turnaround_s
+        ack = self.channel.transmit(j, ack_start, ack_start + self.ack_air_s, now_s=env.now)
+        yield env.timeout(ack.end_s - env.now)
         self.rx_s[i] += self.turnaround_s + self.ack_air_s
+        got = alive[j] and room() and self.channel.received(tx, j, self.per_data, self.decisive_from_s(tx))
         if not got:
-            yield env.timeout(self.ack_air_s)
+            self.channel.cancel(ack)
             return False, False
-        ack = self.channel.transmit(j, env.now, wait_end)
+        self._book_rx(j, rx_from_s, tx.end_s)
         self.tx_s[j] += self.ack_air_s
-        yield env.timeout(self.ack_air_s)
         acked = alive[i] and self.channel.received(ack, i, self.per_ack)
         if acked:
             self.last_contact[i][j] = env.now
             self.last_contact[j][i] = env.now
+            if self._more[i] and not self.always_on[j]:
+                # The receiver waits for the next packet; the next burst packet
+                # books that wait (a burst that never comes wastes <= BURST_WINDOW_S).
+                self.burst[i] = (j, env.now)
         return True, acked
+
+    def decisive_from_s(self, tx: Transmission) -> float:
+        """Start of the part of ``tx`` a receiver must get: the last wake-up frame and the data."""
+        return max(tx.end_s - self.data_air_s - self.header_s, tx.start_s)
 
     def _on_air(self, i: int, preamble_s: float) -> Transmission:
         """Puts ``i``'s preamble and packet on air now and books its TX time."""
@@ -168,12 +264,14 @@ class Mac:
         self.packets_handled[i] += 1
         return tx
 
-    def _book_rx(self, j: int, start_s: float, preamble_s: float, end_s: float) -> None:
-        """Books the receiver's radio-on time for a packet it decoded."""
+    def _book_rx(self, j: int, from_s: float, end_s: float) -> None:
+        """Books the receiver's radio-on time for a packet it decoded.
+
+        The receiver woke somewhere in the preamble; callers pass its middle.
+        """
         if self.always_on[j]:
             return
-        # The receiver woke somewhere in the preamble: on average in its middle.
-        self.rx_s[j] += end_s - (start_s + preamble_s / 2.0)
+        self.rx_s[j] += end_s - from_s
         self.packets_handled[j] += 1
 
     def broadcast(self, i: int) -> Generator:
@@ -185,8 +283,21 @@ class Mac:
         yield self.env.timeout(tx.end_s - self.env.now)
         return tx
 
-    def book_broadcast_rx(self, j: int, tx: Transmission) -> None:
-        """Books a module's radio-on time for a broadcast it heard."""
-        if not self.always_on[j]:
-            self.rx_s[j] += self.t_w / 2.0 + self.data_air_s
+    def book_broadcast_rx(self, j: int, tx: Transmission, first: bool = True) -> None:
+        """Books a module's radio-on time for a broadcast it heard.
+
+        The first copy of a flood is received from the wake-up (on average the
+        preamble's middle) to the end of the data; a later copy is recognised
+        from one wake-up frame (it carries the flood's id) and costs that.
+        """
+        if self.always_on[j]:
+            return
+        if first:
+            self.rx_s[j] += (tx.end_s - tx.start_s - self.data_air_s) / 2.0 + self.data_air_s
             self.packets_handled[j] += 1
+        else:
+            self.overhear_s_direct(j, FRAMES_PER_CATCH * self.header_s)
+
+    def overhear_s_direct(self, j: int, seconds: float) -> None:
+        """Books ``seconds`` of overhearing at ``j`` itself (not spread over neighbours)."""
+        self.overhear_own_s[j] += seconds

@@ -23,25 +23,30 @@ import simpy
 from mesh_sim.channel import Channel
 from mesh_sim.config import MeshConfig
 from mesh_sim.linkstate import LinkState, PerTable
-from mesh_sim.mac import Mac
+from mesh_sim.mac_schemes import make_mac
 from mesh_sim.packets import Packet, PacketQueue
 from mesh_sim.propagation import Nodes, nodes_from_site
 from mesh_sim.topology import Routes, admissible_links, build_routes, link_etx
 
+#: Times a packet may find the channel busy (nothing sent) without that
+#: counting as a failed attempt on the link.
+BUSY_DEFERRALS_MAX = 8
 #: Standard deviation of the time stamp carried in an ACK, s.
 SYNC_JITTER_S = 50e-6
 
 
 class CountingEnvironment(simpy.Environment):
-    """A simpy environment that counts the events it processes."""
+    """A simpy environment that counts the events it processes.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events = 0
+    The count is read from simpy's event-id counter (events scheduled minus
+    those still queued), so processing an event costs no extra Python call.
+    """
 
-    def step(self) -> None:
-        self.events += 1
-        super().step()
+    @property
+    def events(self) -> int:
+        """Events processed so far."""
+        scheduled = int(repr(self._eid)[len("count("):-1])   # itertools.count: next id = events scheduled
+        return scheduled - len(self._queue)
 
 
 class Subnet:
@@ -73,7 +78,7 @@ class Subnet:
         self.channel = Channel(self.link.pw_mw, noise_mw, 10.0 ** (cfg.radio.cca_threshold_dbm / 10.0),
                                cfg.radio.capture, cfg.radio.capture_threshold_db, self.rng)
         self.per_data = PerTable(band, cfg.radio.data_bytes)
-        self.mac = Mac(self.env, self.channel, cfg.mac, cfg.radio, band.bit_rate_bps, self.is_conc,
+        self.mac = make_mac(self.env, self.channel, cfg.mac, cfg.radio, band.bit_rate_bps, self.is_conc,
                        self.per_data, PerTable(band, cfg.radio.ack_bytes), self.rng)
         self.alive = [True] * self.n
         self.alive_view = np.ones(self.n, dtype=bool)
@@ -143,9 +148,22 @@ class Subnet:
         self.reroute()
 
     def wake(self, i: int) -> None:
-        """Wakes the forwarder of ``i`` if it waits for work."""
+        """Wakes the forwarder of ``i`` if it waits for work.
+
+        The wake-up is scheduled at the moment the MAC would start sending to
+        the current parent (its next wake-up minus half the preamble), so the
+        forwarder's first channel access costs no extra event.
+        """
         ev = self.wakeups[i]
-        if ev is not None and not ev.triggered:
+        if ev is None or ev.triggered:
+            return
+        p = self.parent[i]
+        now = self.env.now
+        delay = self.mac.planned_start_s(i, p, now) - now if p >= 0 and self.alive[i] else 0.0
+        if delay > 0.0:
+            ev._ok, ev._value = True, None          # Event.succeed(), but delivered later
+            self.env.schedule(ev, delay=delay)
+        else:
             ev.succeed()
 
     # -- clocks -----------------------------------------------------------------------------
@@ -158,6 +176,7 @@ class Subnet:
         now = self.env.now
         self.sync_err_s[i] = self.clock_error_at(parent, now) + self.rng.gauss(0.0, SYNC_JITTER_S)
         self.sync_t_s[i] = now
+        self.mac.synced(i, now)
 
     # -- traffic ----------------------------------------------------------------------------
     def reporter(self, i: int):
@@ -232,13 +251,21 @@ class Subnet:
             # The receiver decides at reception whether it has room (its queue
             # may fill while the preamble is on air).
             room = lambda p=p, pkt=pkt: self.is_conc[p] or not self.queues[p].full or p in pkt.holders
-            for _ in range(cfg.max_retries + 1):
-                got, acked = yield from mac.unicast(i, p, self.alive, room)
+            tries, busy = 0, 0
+            while tries <= cfg.max_retries:
+                sent = mac.attempts[i]
+                got, acked = yield from mac.unicast(i, p, self.alive, room, more=len(queue) > 1)
                 if got:
                     self.arrive(pkt, p)
                 if acked or not self.alive[i] or self.parent[i] != p:
                     break
                 pkt.clean = False
+                # A busy channel (carrier sense gave up, nothing sent) says nothing
+                # about the link: try again later without using up a retry.
+                if mac.attempts[i] == sent and busy < BUSY_DEFERRALS_MAX:
+                    busy += 1
+                else:
+                    tries += 1
                 yield env.timeout(self.rng.random() * mac.t_w)
             if acked:
                 self.sync(i, p)

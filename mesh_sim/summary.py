@@ -89,6 +89,16 @@ def _percentile(values: np.ndarray, q_pct: float) -> float | None:
     return float(np.percentile(values, q_pct)) if values.size else None
 
 
+def _busiest_relay(modules: list[NodeRecord]) -> dict[str, float | None]:
+    relays = [m for m in modules if math.isfinite(m.relayed_per_day) and m.relayed_per_day > 0]
+    if not relays:
+        return {"busiest_relay_packets_per_day": None, "busiest_relay_battery_years": None}
+    life = lambda m: m.battery_life_years if math.isfinite(m.battery_life_years) else math.inf  # noqa: E731
+    top = max(relays, key=lambda m: (m.relayed_per_day, -life(m)))
+    return {"busiest_relay_packets_per_day": float(top.relayed_per_day),
+            "busiest_relay_battery_years": float(top.battery_life_years)}
+
+
 def summarize(result: MeshResult, concentrators: int | None = None) -> dict[str, Any]:
     """Headline figures of a run as a strict-JSON-ready dict.
 
@@ -105,7 +115,10 @@ def summarize(result: MeshResult, concentrators: int | None = None) -> dict[str,
         modules); ``broadcast_latency_mean_s``/``_p95_s`` (all arrivals),
         ``broadcast_coverage`` (share of module×broadcast pairs reached);
         ``battery_life_years_min``/``_median`` (modules with finite life);
-        ``relayed_per_day_max``; ``dropped_readings``; ``events_per_s``;
+        ``relayed_per_day_max``; ``busiest_relay_packets_per_day`` and
+        ``busiest_relay_battery_years`` (the module forwarding most packets a
+        day for others, ties to the shorter life; ``None`` if no module
+        relays); ``dropped_readings``; ``events_per_s``;
         ``downlink_latency_p50_s``, ``downlink_delivery``;
         ``clock_error_max_ms``; ``unreachable_modules``, ``left_out_modules``,
         ``down_modules``; ``reroutes``; ``simulated_days``; ``wall_s``;
@@ -141,6 +154,7 @@ def summarize(result: MeshResult, concentrators: int | None = None) -> dict[str,
         "battery_life_years_min": float(life_years.min()) if life_years.size else None,
         "battery_life_years_median": _percentile(life_years, 50.0),
         "relayed_per_day_max": float(relayed.max()) if relayed.size else None,
+        **_busiest_relay(modules),
         "dropped_readings": int(result.readings_dropped),
         "events_per_s": _ratio(result.events, result.wall_s),
         "downlink_latency_p50_s": _percentile(downlink, 50.0),

@@ -149,10 +149,11 @@ def check_mesh(cfg: DictConfig) -> None:
     """Choices and physical limits of the ``mesh`` group (one line naming the key)."""
     from mesh_sim.bands import BANDS
     from mesh_sim.bands import Environment
-    from mesh_sim.config import FAULT_KINDS, MAX_HOPS_LIMIT
+    from mesh_sim.config import FAULT_KINDS, MAC_SCHEMES, MAX_HOPS_LIMIT
 
     mesh = cfg.mesh
     choices = {"mesh.radio.band": tuple(BANDS), "mesh.mac.protocol": ("csma", "aloha"),
+               "mesh.mac.scheme": MAC_SCHEMES,
                "mesh.radio.environment": tuple(e.value for e in Environment) + ("None",),
                "mesh.radio.indoor_model": ("p1238", "multiwall")}
     from mesh_sim.building_types import BUILDING_TYPE_MODES, BUILDING_TYPES, CASES

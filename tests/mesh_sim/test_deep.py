@@ -92,6 +92,7 @@ def test_rejoining_a_former_parent_relearns_its_phase():
     # without this the stale contact forced a full-interval preamble on every later packet,
     # which snowballed into congestion on the deep site after about two weeks.
     cfg = quiet(MeshConfig(days=0.05))
+    cfg = replace(cfg, mac=replace(cfg.mac, scheme="wisemac"))    # phases are learnt per contact
     nodes, meters, conc = house_chain(3, hop_margin_db=12.0)
     net = Subnet(nodes, meters, conc, cfg, seed=1)
     i, p = 0, net.parent[0]

@@ -87,6 +87,7 @@ def test_summary_against_hand_arithmetic():
     assert s["battery_life_years_min"] == 5.0
     assert s["battery_life_years_median"] == 8.0
     assert s["relayed_per_day_max"] == 48.0
+    assert s["busiest_relay_packets_per_day"] == 48.0 and s["busiest_relay_battery_years"] == 8.0  # M1
     assert s["dropped_readings"] == 2
     assert s["events_per_s"] == pytest.approx(500.0)
     assert s["downlink_latency_p50_s"] == pytest.approx(6.0)
@@ -95,6 +96,17 @@ def test_summary_against_hand_arithmetic():
     assert s["unreachable_modules"] == 1 and s["left_out_modules"] == 0
     assert s["reroutes"] == 3 and s["events"] == 1000
     assert s["simulated_days"] == pytest.approx(2.0) and s["wall_s"] == 2.0
+
+
+def test_busiest_relay_ties_go_to_the_shorter_life_and_none_without_relays():
+    res = small_result()
+    res.nodes[2].relayed_per_day = 48.0                 # M3 ties with M1 and lives 5 years
+    s = summarize(res)
+    assert s["busiest_relay_packets_per_day"] == 48.0 and s["busiest_relay_battery_years"] == 5.0
+    for n in res.nodes:
+        n.relayed_per_day = 0.0
+    s = summarize(res)
+    assert s["busiest_relay_packets_per_day"] is None and s["busiest_relay_battery_years"] is None
 
 
 def test_summary_extra_items_and_concentrator_override():

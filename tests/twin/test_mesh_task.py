@@ -17,7 +17,8 @@ SMALL = ["task=mesh", "tracking=off", "site=district", "site.buildings=1", "site
 SUMMARY_KEYS = ("modules", "meters", "concentrators", "pdr_final", "pdr_first_attempt", "latency_p50_s",
                 "latency_p95_s", "max_hops", "broadcast_latency_mean_s", "broadcast_latency_p95_s",
                 "battery_life_years_min", "battery_life_years_median", "relayed_per_day_max",
-                "dropped_readings", "events_per_s")
+                "dropped_readings", "events_per_s", "busiest_relay_packets_per_day", "busiest_relay_battery_years",
+                "mac_scheme")
 
 
 def test_mesh_task_writes_summary_nodes_and_plots(run_task) -> None:
@@ -35,6 +36,9 @@ def test_mesh_task_writes_summary_nodes_and_plots(run_task) -> None:
     assert on_disk["pdr_final"] == pytest.approx(modules["readings_delivered"].sum()
                                                  / modules["readings_generated"].sum())
     assert on_disk["battery_life_years_min"] == pytest.approx(modules["battery_life_years"].min(), rel=1e-3)
+    assert on_disk["mac_scheme"] == "sync"
+    if on_disk["busiest_relay_packets_per_day"] is not None:
+        assert on_disk["busiest_relay_packets_per_day"] == pytest.approx(modules["relayed_per_day"].max(), rel=1e-3)
     for png in ("topology.png", "battery_life.png", "latency_cdf.png"):
         assert (out / png).stat().st_size > 10_000, png
     assert pd.read_csv(out / "unreachable.csv").empty
@@ -77,6 +81,7 @@ def test_concentrator_outage_delays_but_keeps_readings(run_task) -> None:
     ("mesh.radio.tx_power_dbm=-80", "mesh.radio.tx_power_dbm"),
     ("mesh.energy.battery.capacity_mah=-5", "mesh.energy.battery.capacity_mah"),
     ("mesh.mac.protocol=tdma", "mesh.mac.protocol"),
+    ("mesh.mac.scheme=bmac", "mesh.mac.scheme"),
 ])
 def test_bad_mesh_input_exits_2_with_one_line(override, key, tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "twin.cli", "task=mesh", override, "tracking=off",
@@ -91,13 +96,28 @@ def test_validate_task_writes_report_with_required_checks(run_task) -> None:
                                   "task.aloha_packets=4000"])
     rows = json.loads((out / "report.json").read_text())
     names = {r["name"] for r in rows}
-    assert {"aloha_throughput", "fspl_band_ratio", "battery_life_claim", "broadcast_latency_claim",
-            "delivery_claim", "delivery_2400mhz_same_building"} <= names
+    assert {"aloha_throughput", "relay_closed_form_sync", "relay_closed_form_wisemac", "relay_closed_form_xmac",
+            "polling_current_ti", "battery_life_claim", "broadcast_latency_claim", "delivery_claim",
+            "delivery_2400mhz_same_building"} <= names
+    assert "fspl_band_ratio" not in names        # compared a formula with itself
     for r in rows:
-        assert set(r) >= {"name", "expected", "simulated", "tolerance", "passed"}
+        assert set(r) >= {"name", "expected", "simulated", "tolerance", "passed", "kind"}
+        assert r["kind"] in ("validated", "calibrated", "informational")
     assert summary["checks"] == len(rows) and summary["passed"] + summary["failed"] == len(rows)
+    assert summary["exit_code"] == (1 if summary["failed"] else 0)   # the CLI exits with it
     by = {r["name"]: r for r in rows}
-    assert by["aloha_throughput"]["passed"] and by["fspl_band_ratio"]["passed"]
+    # Every row asserted: each one's outcome and kind under the defaults.
+    expect = {"aloha_throughput": "validated", "relay_closed_form_sync": "validated",
+              "relay_closed_form_wisemac": "validated", "relay_closed_form_xmac": "validated",
+              "polling_current_ti": "calibrated", "battery_life_claim": "validated",
+              "broadcast_latency_claim": "calibrated", "delivery_claim": "validated",
+              "delivery_2400mhz_same_building": "informational"}
+    for name, kind in expect.items():
+        assert by[name]["kind"] == kind, name
+        assert by[name]["passed"], (name, by[name]["simulated"], by[name]["note"])
+    assert by["floor_loss_433_held_out"]["kind"] == "validated" and by["floor_loss_fit_433"]["kind"] == "calibrated"
+    assert by["battery_life_claim"]["details"]["scheme"] == "sync"
+    assert "broadcasts" in by["battery_life_claim"]["note"] and " 2 broadcasts" in by["battery_life_claim"]["note"]
     assert (out / "report.md").read_text().count("|") > 20
     assert (out / "aloha.png").is_file()
 
@@ -122,6 +142,35 @@ def test_site_without_modules_is_one_line(tmp_path, run_task, keep_concentrators
     msg = str(info.value)
     assert "\n" not in msg and msg.startswith(f"{path}: modules: the site has no radio modules")
     assert not (tmp_path / "empty" / "mesh").exists()
+
+
+def test_validate_exits_1_and_names_failures_in_one_line(tmp_path, monkeypatch) -> None:
+    from mesh_sim.checks import Check
+    from twin.tasks import validate
+
+    def suite(cfg):
+        return [Check("always_ok", 1, 1, 0, True), Check("broken_a", 1, 2, 0, False, kind="calibrated"),
+                Check("broken_b", 1, 3, 0, False)]
+
+    monkeypatch.setattr(validate, "SUITES", {"fake": suite})
+    import io
+    import contextlib
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        summary = validate.run(None, tmp_path)
+    assert summary["exit_code"] == 1 and summary["failed"] == 2
+    lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("validate:")]
+    assert len(lines) == 1 and "broken_a" in lines[0] and "broken_b" in lines[0] and "always_ok" not in lines[0]
+    monkeypatch.setattr(validate, "SUITES", {"fake": lambda cfg: [Check("always_ok", 1, 1, 0, True)]})
+    assert validate.run(None, tmp_path)["exit_code"] == 0
+
+
+def test_check_kind_defaults_to_validated_and_is_checked() -> None:
+    from mesh_sim.checks import Check
+
+    assert Check("x", 1, 1, 0, True).kind == "validated"
+    with pytest.raises(ValueError, match="kind"):
+        Check("x", 1, 1, 0, True, kind="guess")
 
 
 def test_mesh_summary_names_the_building_type(run_task) -> None:
