@@ -18,6 +18,7 @@ from analytics.balances import GroupBalance, fill_gaps_rows, group_balances
 from analytics.group_faults import find_group_faults
 from analytics.calendar import local_calendar, zone_of
 from analytics.hierarchy import BalanceUnit, balance_units
+from analytics.steps import step_search
 from analytics.suspects import Suspect, tamper_suspects
 from analytics.theft import TheftConfig, detect_group
 
@@ -249,4 +250,9 @@ def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict,
     for w, d in data["windows"].items():
         z[w] = season_fit(d["sums"][rows], d["index"], ok)
     found, scores = attribute_group(b.unit.group_id, y, z, ok, members, theft)
+    if theft.step_search:
+        more = step_search(b.unit.group_id, y, z, ok, members, found, theft)
+        for s in more:
+            scores[members.index(s.meter_id)] = max(scores[members.index(s.meter_id)], s.score)
+        found = found + more
     return found, scores, z, ok
