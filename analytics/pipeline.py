@@ -251,7 +251,9 @@ def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict,
         z[w] = season_fit(d["sums"][rows], d["index"], ok)
     found, scores = attribute_group(b.unit.group_id, y, z, ok, members, theft)
     if theft.step_search:
-        more = step_search(b.unit.group_id, y, z, ok, members, found, theft)
+        more = step_search(b.unit.group_id, y, z, ok, members, found, theft,
+                           {w: d["sums"][rows] for w, d in data["windows"].items()},
+                           {w: d["index"] for w, d in data["windows"].items()})
         for s in more:
             scores[members.index(s.meter_id)] = max(scores[members.index(s.meter_id)], s.score)
         found = found + more

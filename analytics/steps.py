@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.attribution import WINDOWS, _hidden_per_day, _step_start
+from analytics.attribution import WINDOWS, _step_start
 from analytics.suspects import Suspect
 
 
@@ -89,8 +89,30 @@ def member_steps(z: np.ndarray, ok: np.ndarray, tau: int) -> tuple[np.ndarray, n
     return size / se, size, se
 
 
+def member_fit(r: np.ndarray, index: np.ndarray, ok: np.ndarray, tau: int) -> tuple[np.ndarray, np.ndarray,
+                                                                               np.ndarray]:
+    """(n,) ``t``, size and standard error of each member's drop from ``tau`` on, fitted with its season model.
+
+    ``r ≈ a + c·index − s·[d ≥ τ]``, least squares on the ok days, for all
+    members at once: fitting the step together with the season model keeps the
+    model from absorbing part of the step (a season model fitted on all days
+    takes a share of any drop as the member's level).
+    """
+    d = np.arange(r.shape[1])
+    x = np.column_stack([np.ones(len(d)), index, -(d >= tau).astype(float)])[ok]
+    if x[:, 2].min() == x[:, 2].max() or len(x) < 6:
+        return np.zeros(len(r)), np.zeros(len(r)), np.full(len(r), np.inf)
+    coef, *_ = np.linalg.lstsq(x, r[:, ok].T, rcond=None)
+    res = r[:, ok].T - x @ coef
+    s2 = (res ** 2).sum(axis=0) / max(len(x) - 3, 1)
+    cov = np.linalg.pinv(x.T @ x)
+    se = np.sqrt(s2 * cov[2, 2]) + 1e-12
+    return coef[2] / se, coef[2], se
+
+
 def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray], ok: np.ndarray,
-                member_ids: list[str], found: list[Suspect], cfg) -> list[Suspect]:
+                member_ids: list[str], found: list[Suspect], cfg, reg: dict[str, np.ndarray] | None = None,
+                index: dict[str, np.ndarray] | None = None) -> list[Suspect]:
     """New suspects of one group by matched steps (module docstring).
 
     Args:
@@ -100,6 +122,9 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
         ok: (D,) days to use.
         member_ids: Rows of ``z``.
         found: Suspects already named in the group (their start days are explained steps).
+        reg: Window → (n, D) each member's registration per day; with ``index``
+            (window → (D,) the site's season index) the member's step is fitted
+            with its season model (:func:`member_fit`), else taken from ``z``.
         cfg: :class:`~analytics.theft.TheftConfig`.
     """
     pos = {m: k for k, m in enumerate(member_ids)}
@@ -121,7 +146,8 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
             break
         best = None
         g = {wm: float(member_steps(resid[wm][None, :], ok, tau)[1][0]) for wm in y}
-        m = {wm: member_steps(z[wm], ok, tau) for wm in y}
+        m = {wm: member_fit(reg[wm], index[wm], ok, tau) if reg is not None else member_steps(z[wm], ok, tau)
+             for wm in y}
         # In every window the member's step must be the group's, within its own noise: a consumer who uses
         # less all day does not explain a step of the evening only, nor the reverse.
         off = np.max([np.abs(m[wm][1] - g[wm]) / m[wm][2] for wm in y], axis=0)
@@ -135,16 +161,16 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
                     continue
                 if cfg.step_ratio_min <= ratio[i] <= cfg.step_ratio_max and off[i] <= cfg.step_consistency:
                     if best is None or t_m[i] > best[0]:
-                        best = (float(t_m[i]), int(i), wm, float(ratio[i]))
+                        best = (float(t_m[i]), int(i), wm, float(ratio[i]), float(s_m[i]))
                     break
         taus = sorted(set(taus) | {tau})
         if best is None or best[0] < cfg.step_member_t_min:
             continue
-        t_i, i, wm, ratio_i = best
+        t_i, i, wm, ratio_i, size_i = best
         named.add(i)
         start = _step_start([resid[wm], z[wm][i]], ok, 0)
         shapes.append((i, start))
-        stolen = _hidden_per_day(z[wm][i], ok, start)
+        stolen = size_i  # the member's fitted drop in that window
         h0, h1 = WINDOWS[wm]
         where = "over the day" if wm == "day" else f"in the {wm} ({h0}-{h1} h)"
         out.append(Suspect(group_id, member_ids[i], float(min(1.0, 0.4 + t_i / 20.0)), int(start), stolen,

@@ -103,7 +103,7 @@ class TheftConfig:
     drop_t_min: float = 2.5
     step_search: bool = True
     step_group_t_min: float = 5.0
-    step_member_t_min: float = 3.0
+    step_member_t_min: float = 3.5
     step_ratio_min: float = 0.5
     step_ratio_max: float = 1.6
     step_consistency: float = 2.5
