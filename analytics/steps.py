@@ -145,12 +145,16 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
         if t_group < cfg.step_group_t_min or size <= 0:
             break
         best = None
-        g = {wm: float(member_steps(resid[wm][None, :], ok, tau)[1][0]) for wm in y}
+        g_fit = {wm: member_steps(resid[wm][None, :], ok, tau) for wm in y}
+        g = {wm: float(g_fit[wm][1][0]) for wm in y}
         m = {wm: member_fit(reg[wm], index[wm], ok, tau) if reg is not None else member_steps(z[wm], ok, tau)
              for wm in y}
         # In every window the member's step must be the group's, within its own noise: a consumer who uses
         # less all day does not explain a step of the evening only, nor the reverse.
-        off = np.max([np.abs(m[wm][1] - g[wm]) / m[wm][2] for wm in y], axis=0)
+        # (Both steps' errors count, and a tolerance of ``step_tolerance`` of the group's step: meter errors,
+        # losses and the other members move the group's excess a little too.)
+        off = np.max([np.abs(m[wm][1] - g[wm]) / np.sqrt(m[wm][2] ** 2 + float(g_fit[wm][2][0]) ** 2
+                                                        + (cfg.step_tolerance * g[wm]) ** 2) for wm in y], axis=0)
         for wm in y:  # the member must step in a window where the group stepped too, by a matching size
             if g[wm] <= 0:
                 continue

@@ -80,6 +80,7 @@ class TheftConfig:
         step_ratio_min, step_ratio_max: Range of (member's step / group's step).
         step_consistency: Largest difference, in its standard errors, between a
             member's step and the group's in any window.
+        step_tolerance: Share of the group's step added to that error.
     """
 
     clean_days: int = 14
@@ -103,10 +104,11 @@ class TheftConfig:
     drop_t_min: float = 2.5
     step_search: bool = True
     step_group_t_min: float = 5.0
-    step_member_t_min: float = 3.5
+    step_member_t_min: float = 4.0
     step_ratio_min: float = 0.5
     step_ratio_max: float = 1.6
     step_consistency: float = 2.5
+    step_tolerance: float = 0.2
 
 
 def _shift_stat(x: np.ndarray, mu: float, sigma: float, first: int) -> tuple[int, float]:
