@@ -112,7 +112,7 @@ def member_fit(r: np.ndarray, index: np.ndarray, ok: np.ndarray, tau: int) -> tu
 
 def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray], ok: np.ndarray,
                 member_ids: list[str], found: list[Suspect], cfg, reg: dict[str, np.ndarray] | None = None,
-                index: dict[str, np.ndarray] | None = None) -> list[Suspect]:
+                index: dict[str, np.ndarray] | None = None, group_fault_days: list[int] = ()) -> list[Suspect]:
     """New suspects of one group by matched steps (module docstring).
 
     Args:
@@ -125,6 +125,10 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
         reg: Window → (n, D) each member's registration per day; with ``index``
             (window → (D,) the site's season index) the member's step is fitted
             with its season model (:func:`member_fit`), else taken from ``z``.
+        group_fault_days: Start days of faulty group meters named in this
+            balance: the search needs a precise group excess, and a corrected
+            faulty meter does not give one (its error need not be a clean
+            step), so none is searched there.
         cfg: :class:`~analytics.theft.TheftConfig`.
     """
     pos = {m: k for k, m in enumerate(member_ids)}
@@ -133,7 +137,7 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
     shapes = [(pos[s.meter_id], int(s.anomaly_start_day)) for s in found if s.meter_id in pos]
     days = np.arange(len(ok))
     out: list[Suspect] = []
-    if ok.sum() < cfg.clean_days:
+    if ok.sum() < cfg.clean_days or len(group_fault_days):
         return out
     for _ in range(2 * cfg.max_suspects_per_group):
         if len(named) >= cfg.max_suspects_per_group or len(named) >= len(member_ids):
