@@ -18,6 +18,7 @@ from analytics.balances import GroupBalance, fill_gaps_rows, group_balances
 from analytics.group_faults import find_group_faults
 from analytics.calendar import local_calendar, zone_of
 from analytics.hierarchy import BalanceUnit, balance_units
+from analytics.steps import step_search
 from analytics.suspects import Suspect, tamper_suspects
 from analytics.theft import TheftConfig, detect_group
 
@@ -176,7 +177,10 @@ def detect(prep: Prepared, theft: TheftConfig, equipment_w_by_group: dict[str, f
         if windows is None:
             found, sc = detect_group(b, prep.filled[rows, hours], members, day, lh, wk, theft)
         else:  # attribution first; the hourly proportional search then explains what is left
-            found, sc, z, ok = _attribute(b, rows, members, windows, theft)
+            # A faulty group meter named in this balance (its own or a child group's) leaves no precise excess.
+            fault_days = [s.anomaly_start_day for s in suspects if s.kind == "group_meter_fault"
+                          and (s.group_id == b.unit.group_id or s.group_id in b.unit.child_group_ids)]
+            found, sc, z, ok = _attribute(b, rows, members, windows, theft, fault_days)
             if theft.forward_families:
                 pos = {m: k for k, m in enumerate(members)}
                 # An attributed member may hide more than the window it was seen in: one column per part of the day.
@@ -236,8 +240,9 @@ def _window_data(prep: Prepared, bal: list[GroupBalance], hours: slice) -> dict:
     return out
 
 
-def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict, theft: TheftConfig):
-    """Attribution inputs of one group (:mod:`analytics.attribution`), then the attribution."""
+def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict, theft: TheftConfig,
+               fault_days: list[int] = ()):
+    """Attribution inputs of one group (:mod:`analytics.attribution`), then the attribution and the step search."""
     u = b.unexplained_kwh
     y, z = {}, {}
     ok = np.ones(data["n_days"], dtype=bool)
@@ -249,4 +254,11 @@ def _attribute(b: GroupBalance, rows: list[int], members: list[str], data: dict,
     for w, d in data["windows"].items():
         z[w] = season_fit(d["sums"][rows], d["index"], ok)
     found, scores = attribute_group(b.unit.group_id, y, z, ok, members, theft)
+    if theft.step_search:
+        more = step_search(b.unit.group_id, y, z, ok, members, found, theft,
+                           {w: d["sums"][rows] for w, d in data["windows"].items()},
+                           {w: d["index"] for w, d in data["windows"].items()}, fault_days)
+        for s in more:
+            scores[members.index(s.meter_id)] = max(scores[members.index(s.meter_id)], s.score)
+        found = found + more
     return found, scores, z, ok

@@ -72,6 +72,15 @@ class TheftConfig:
             a faulty meter; a look-alike has about 0.
         bad_day_filled_share: Days with more than this share of the group's
             member readings filled (outages) are left out of the attribution.
+        step_search: After the attribution, give each remaining significant
+            step of the group's excess to the member whose shortfall stepped
+            on the same day by a matching size (:mod:`analytics.steps`).
+        step_group_t_min: Significance of a step of the group's remaining excess.
+        step_member_t_min: Significance of the member's own rise at that day.
+        step_ratio_min, step_ratio_max: Range of (member's step / group's step).
+        step_consistency: Largest difference, in its standard errors, between a
+            member's step and the group's in any window.
+        step_tolerance: Share of the group's step added to that error.
     """
 
     clean_days: int = 14
@@ -93,6 +102,13 @@ class TheftConfig:
     forward_families: tuple[str, ...] = ("proportional",)
     group_faults: bool = True
     drop_t_min: float = 2.5
+    step_search: bool = True
+    step_group_t_min: float = 5.0
+    step_member_t_min: float = 4.0
+    step_ratio_min: float = 0.5
+    step_ratio_max: float = 1.6
+    step_consistency: float = 2.5
+    step_tolerance: float = 0.2
 
 
 def _shift_stat(x: np.ndarray, mu: float, sigma: float, first: int) -> tuple[int, float]:
