@@ -183,6 +183,24 @@ class Mac:
         tx = self._on_air(i, 0.0)
         return (yield from self._ack_exchange(i, j, tx, alive, room, listening_since))
 
+    def _start_unicast(self, i: int, j: int, alive: list[bool], accept: bool | Callable[[], bool],
+                       more: bool) -> Generator:
+        """Common start of every scheme's unicast: the receiver's room check, the
+        more-data bit, and the next packet of a burst in progress.
+
+        Returns (through ``yield from``) ``(room, result)``: ``result`` is the
+        burst packet's ``(data_received, acked)``, or None when the packet goes
+        through a normal channel access.
+        """
+        room = accept if callable(accept) else (lambda: accept)
+        self._more[i] = more and self.cfg.ack
+        if self.in_burst(i, j):
+            out = yield from self._burst_unicast(i, j, alive, room)
+            if out is not None:
+                return room, out
+        self.burst[i] = None
+        return room, None
+
     def unicast(self, i: int, j: int, alive: list[bool],
                 accept: bool | Callable[[], bool] = True, more: bool = False) -> Generator:
         """One attempt to send a data packet from ``i`` to ``j``.
@@ -199,14 +217,9 @@ class Mac:
 
         Returns (through ``yield from``) a pair ``(data_received, acked)``.
         """
-        env = self.env
-        room = accept if callable(accept) else (lambda: accept)
-        self._more[i] = more and self.cfg.ack
-        if self.in_burst(i, j):
-            out = yield from self._burst_unicast(i, j, alive, room)
-            if out is not None:
-                return out
-        self.burst[i] = None
+        room, out = yield from self._start_unicast(i, j, alive, accept, more)
+        if out is not None:
+            return out
         preamble = yield from self._access(i, j)
         if preamble is None:
             return False, False

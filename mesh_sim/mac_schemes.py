@@ -71,13 +71,9 @@ class XMac(Mac):
         if self.always_on[j]:
             return (yield from super().unicast(i, j, alive, accept, more))
         env = self.env
-        room = accept if callable(accept) else (lambda: accept)
-        self._more[i] = more and self.cfg.ack
-        if self.in_burst(i, j):
-            out = yield from self._burst_unicast(i, j, alive, room)
-            if out is not None:
-                return out
-        self.burst[i] = None
+        room, out = yield from self._start_unicast(i, j, alive, accept, more)
+        if out is not None:
+            return out
         if (yield from self._access(i, j)) is None:
             return False, False
         self.attempts[i] += 1
