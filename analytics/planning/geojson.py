@@ -17,38 +17,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 from scenarios.errors import InputError
+from scenarios.sources.geo import (LONLAT_SPAN_MAX_DEG, looks_like_lonlat,  # noqa: F401  (re-exported)
+                                   project_lonlat, unproject_xy)
 
 from analytics.planning.points import Point, _read_text, parse_point
-
-#: Mean Earth radius (IUGG), m.
-EARTH_RADIUS_M = 6_371_008.8
-#: Coordinates spanning more than this (degrees) are taken as metres.
-LONLAT_SPAN_MAX_DEG = 1.0
-
-
-def looks_like_lonlat(lons: list[float], lats: list[float]) -> bool:
-    """Whether coordinates are lon/lat degrees: in range and spanning at most
-    :data:`LONLAT_SPAN_MAX_DEG` (a site in metres spans more than 1 m)."""
-    if not lons:
-        return False
-    in_range = all(-180.0 <= x <= 180.0 for x in lons) and all(-90.0 <= y <= 90.0 for y in lats)
-    return in_range and max(lons) - min(lons) <= LONLAT_SPAN_MAX_DEG and max(lats) - min(lats) <= LONLAT_SPAN_MAX_DEG
-
-
-def project_lonlat(lon: float, lat: float, origin: tuple[float, float]) -> tuple[float, float]:
-    """Equirectangular projection of ``(lon, lat)`` around ``origin``: metres east and north."""
-    lon0, lat0 = origin
-    x = EARTH_RADIUS_M * math.radians(lon - lon0) * math.cos(math.radians(lat0))
-    y = EARTH_RADIUS_M * math.radians(lat - lat0)
-    return x, y
-
-
-def unproject_xy(x_m: float, y_m: float, origin: tuple[float, float]) -> tuple[float, float]:
-    """Inverse of :func:`project_lonlat`: ``(lon, lat)`` of a local point."""
-    lon0, lat0 = origin
-    lat = lat0 + math.degrees(y_m / EARTH_RADIUS_M)
-    lon = lon0 + math.degrees(x_m / (EARTH_RADIUS_M * math.cos(math.radians(lat0))))
-    return lon, lat
 
 
 def _feature_xy(p: Path, i: int, feature: Any) -> tuple[float, float]:

@@ -33,7 +33,7 @@ from scenarios.site_io import save_site
 from analytics.planning.bom import battery_schedule, capex, install_shifts, replacements_by_year
 from analytics.planning.config import CREW_SIZE, PlanConfig, parse_install_date
 from analytics.planning.planner import Plan
-from analytics.planning.geojson import unproject_xy
+from scenarios.sources.geo import unproject_xy
 from analytics.planning.sitebuild import building_of
 
 

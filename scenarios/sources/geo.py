@@ -2,8 +2,9 @@
 
 ``x = R·Δlon·cos(lat0)``, ``y = R·Δlat`` with the mean Earth radius; the error
 stays under 0.1 % over a few km, far below the accuracy of feeder maps. The
-same projection as the planner's points reader (:mod:`analytics.planning.geojson`),
-kept here so that the site layer does not import the analytics layer.
+planner's points reader (:mod:`analytics.planning.geojson`) uses these same
+functions; they live here so that the site layer does not import the analytics
+layer.
 """
 
 from __future__ import annotations
