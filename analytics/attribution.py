@@ -70,7 +70,7 @@ def season_fit(r: np.ndarray, index: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return z
 
 
-def _step_start(series: list[np.ndarray], ok: np.ndarray, first: int) -> int:
+def step_start(series: list[np.ndarray], ok: np.ndarray, first: int) -> int:
     """The start day of a step or a ramp (15, 30, 60 days) best fitting the summed standardised series."""
     n = len(ok)
     s = sum(v / (np.std(v[ok]) + 1e-9) for v in series)
@@ -155,7 +155,7 @@ def attribute_group(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.nda
             break
         t_i, i, w, beta_i = best
         part = beta_i * (z[w][i] - np.mean(z[w][i][ok]))
-        tau = _step_start([left[w], z[w][i]], ok, 0)
+        tau = step_start([left[w], z[w][i]], ok, 0)
         stolen = _hidden_per_day(beta_i * z[w][i], ok, tau)
         if stolen < cfg.min_kwh_per_day * (WINDOWS[w][1] - WINDOWS[w][0]) / 24.0:
             chosen[i] = (w, beta_i, -1.0)
@@ -169,7 +169,7 @@ def attribute_group(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.nda
     for i, (w, beta_i, t_i) in chosen.items():
         if t_i < 0:
             continue
-        tau = _step_start([y[w] - np.mean(y[w][ok]), z[w][i]], ok, 0)
+        tau = step_start([y[w] - np.mean(y[w][ok]), z[w][i]], ok, 0)
         stolen = _hidden_per_day(beta_i * z[w][i], ok, tau)
         h0, h1 = WINDOWS[w]
         where = "over the day" if w == "day" else f"in the {w} ({h0}-{h1} h)"

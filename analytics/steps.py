@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.attribution import WINDOWS, _step_start
+from analytics.attribution import WINDOWS, step_start
 from analytics.suspects import Suspect
 
 
@@ -176,7 +176,7 @@ def step_search(group_id: str, y: dict[str, np.ndarray], z: dict[str, np.ndarray
             continue
         t_i, i, wm, ratio_i, size_i = best
         named.add(i)
-        start = _step_start([resid[wm], z[wm][i]], ok, 0)
+        start = step_start([resid[wm], z[wm][i]], ok, 0)
         shapes.append((i, start))
         stolen = size_i  # the member's fitted drop in that window
         h0, h1 = WINDOWS[wm]
